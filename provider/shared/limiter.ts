@@ -1,0 +1,112 @@
+/**
+ * Concurrency control shared by every resource in the provider process.
+ *
+ * The Pulumi engine sends Create/Read/Update/Delete calls concurrently to one provider process. BMCs allow only a few
+ * sessions, and two sessions writing the same user table race, so work on one BMC is serialised by a keyed mutex while
+ * a global semaphore bounds the number of ipmitool processes. Both live on `globalThis` so that every copy of this
+ * module in the process shares them.
+ */
+
+/** Counting semaphore with FIFO hand-off. */
+export class Semaphore {
+    private available: number;
+    private readonly waiters: Array<() => void> = [];
+
+    constructor(readonly capacity: number) {
+        if (!Number.isInteger(capacity) || capacity < 1) {
+            throw new RangeError(`semaphore capacity must be a positive integer, got ${capacity}`);
+        }
+        this.available = capacity;
+    }
+
+    /** Number of holders right now. */
+    get inUse(): number {
+        return this.capacity - this.available;
+    }
+
+    async acquire(): Promise<() => void> {
+        if (this.available > 0) {
+            this.available--;
+        } else {
+            await new Promise<void>((resolve) => this.waiters.push(resolve));
+        }
+        let released = false;
+        return () => {
+            if (released) {
+                return;
+            }
+            released = true;
+            const next = this.waiters.shift();
+            if (next) {
+                next();
+            } else {
+                this.available++;
+            }
+        };
+    }
+
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+        const release = await this.acquire();
+        try {
+            return await fn();
+        } finally {
+            release();
+        }
+    }
+}
+
+/** One mutex per key, created on demand and dropped when idle. */
+export class KeyedMutex {
+    private readonly tails = new Map<string, Promise<void>>();
+
+    async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+        const previous = this.tails.get(key) ?? Promise.resolve();
+        let release!: () => void;
+        const mine = new Promise<void>((resolve) => (release = resolve));
+        const tail = previous.then(() => mine);
+        this.tails.set(key, tail);
+        await previous;
+        try {
+            return await fn();
+        } finally {
+            release();
+            if (this.tails.get(key) === tail) {
+                this.tails.delete(key);
+            }
+        }
+    }
+
+    /** Keys with work queued or running. */
+    get activeKeys(): number {
+        return this.tails.size;
+    }
+}
+
+/** Default cap on concurrent ipmitool processes; `PULUMI_BMC_MAX_SESSIONS` overrides it. */
+export const DEFAULT_MAX_SESSIONS = 16;
+
+interface SharedLimits {
+    perBmc: KeyedMutex;
+    sessions: Semaphore;
+}
+
+const LIMITS_KEY = Symbol.for("pulumi-bmc-credentials.limits");
+
+/** The process-wide limiter pair. */
+export function sharedLimits(): SharedLimits {
+    const g = globalThis as unknown as Record<symbol, SharedLimits | undefined>;
+    let limits = g[LIMITS_KEY];
+    if (!limits) {
+        const fromEnv = Number.parseInt(process.env.PULUMI_BMC_MAX_SESSIONS ?? "", 10);
+        const cap = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_SESSIONS;
+        limits = { perBmc: new KeyedMutex(), sessions: new Semaphore(cap) };
+        g[LIMITS_KEY] = limits;
+    }
+    return limits;
+}
+
+/** Runs `fn` holding the BMC's mutex and one global session slot (in that order, so waiting never holds a slot). */
+export function withBmcSession<T>(bmcKey: string, fn: () => Promise<T>): Promise<T> {
+    const limits = sharedLimits();
+    return limits.perBmc.run(bmcKey, () => limits.sessions.run(fn));
+}

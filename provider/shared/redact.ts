@@ -1,0 +1,85 @@
+/**
+ * Secret redaction.
+ *
+ * Every password the provider handles is registered here before any I/O happens, so that error texts, log lines and
+ * `reasons` built anywhere in the process can be scrubbed with one call. The registry lives on `globalThis` so that two
+ * copies of this package loaded in one provider process still share it.
+ */
+
+const REGISTRY_KEY = Symbol.for("pulumi-bmc-credentials.secrets");
+
+/** Shown in place of a secret. Fixed text, so it never reveals the secret's length. */
+export const REDACTED = "[secret]";
+
+interface SecretRegistry {
+    values: Set<string>;
+}
+
+function registry(): SecretRegistry {
+    const g = globalThis as unknown as Record<symbol, SecretRegistry | undefined>;
+    let r = g[REGISTRY_KEY];
+    if (!r) {
+        r = { values: new Set<string>() };
+        g[REGISTRY_KEY] = r;
+    }
+    return r;
+}
+
+/**
+ * Remembers secret values so that {@link redact} removes them from any text. Non-strings and empty strings are
+ * ignored. Values are kept in memory only, for the life of the process.
+ */
+export function registerSecrets(...values: unknown[]): void {
+    const set = registry().values;
+    for (const v of values) {
+        if (typeof v === "string" && v.length > 0) {
+            set.add(v);
+        }
+    }
+}
+
+/**
+ * Replaces every registered secret (and every extra value given) in `text` with {@link REDACTED}. Longer secrets are
+ * replaced first, so a secret that contains another one is removed whole. Hex spellings (`0x41 0x42 …` and `41 42 …`)
+ * are removed too, because ipmitool batches carry passwords as raw hex.
+ */
+export function redact(text: string, extra: readonly unknown[] = []): string {
+    const secrets = new Set<string>(registry().values);
+    for (const v of extra) {
+        if (typeof v === "string" && v.length > 0) {
+            secrets.add(v);
+        }
+    }
+    if (secrets.size === 0 || text.length === 0) {
+        return text;
+    }
+    const ordered = [...secrets].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const s of ordered) {
+        out = out.split(s).join(REDACTED);
+        const bytes = [...Buffer.from(s, "utf8")].map((b) => b.toString(16).padStart(2, "0"));
+        if (bytes.length >= 2) {
+            out = out.split(bytes.map((b) => `0x${b}`).join(" ")).join(REDACTED);
+            out = out.split(bytes.join(" ")).join(REDACTED);
+        }
+    }
+    return out;
+}
+
+/** Deep copy of a plain value with every string passed through {@link redact}. */
+export function redactValue<T>(value: T, extra: readonly unknown[] = []): T {
+    if (typeof value === "string") {
+        return redact(value, extra) as unknown as T;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v) => redactValue(v, extra)) as unknown as T;
+    }
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+            out[k] = redactValue(v, extra);
+        }
+        return out as T;
+    }
+    return value;
+}
