@@ -2,7 +2,7 @@
 // Tiers: unit (pure, no processes but fixture executables) and sim (real ipmitool against ipmi_sim BMCs).
 // The sim tier is mandatory: the lab fails loudly when ipmi_sim or ipmitool is missing.
 module.exports = {
-  spec: ["test/unit/**/*.test.js", "test/sim/**/*.test.js"],
+  spec: ["test/unit/**/*.test.js", "test/emulator/**/*.test.js", "test/sim/**/*.test.js"],
   require: ["test/lab/hooks.js"],
   timeout: 60000,
   reporter: "spec",
