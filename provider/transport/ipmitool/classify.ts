@@ -1,0 +1,140 @@
+/**
+ * Classification of ipmitool's output into the provider's error family.
+ *
+ * ipmitool exits 1 for nearly every failure, so the reason is read from its text. Only lines the provider knows are
+ * used; anything else becomes a generic failure that quotes no output, because ipmitool output is not guaranteed to be
+ * free of request data.
+ */
+
+import { CredentialsError, ErrorCode } from "../../shared/errors";
+import { COMPLETION_CODES, TRANSIENT_COMPLETION_CODES } from "./codec";
+
+/** Where a failure happened, for error context. */
+export interface FailureContext {
+    host: string;
+    port: number;
+    username?: string;
+    userId?: number;
+    channel?: number;
+}
+
+/** Lines ipmitool prints that carry no meaning for us (vendor probes, -v chatter). */
+const NOISE = [
+    /^Loading IANA PEN Registry/,
+    /^Running Get VSO Capabilities/,
+    /^Invalid completion code received/,
+    /^Discovered IPMB address/,
+    /^Get HPM\.x Capabilities request failed/,
+    /^Error response 0x[0-9a-f]+ from Get PICMG Properties/i,
+    /^RAW REQ \(/,
+    /^RAW RSP \(/,
+    /^Close Session command failed/,
+];
+
+export function isNoise(line: string): boolean {
+    return NOISE.some((re) => re.test(line));
+}
+
+/** The reason a session could not be opened, from the text printed before ipmitool gave up. */
+export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSuite: number): CredentialsError {
+    const context = { host: ctx.host, port: ctx.port, user: ctx.username };
+    const make = (code: ErrorCode, message: string, hint: string, transient = false) =>
+        new CredentialsError(code, { message, hint, transient, context });
+
+    if (/Address lookup for .* failed/.test(text)) {
+        return make(
+            "BMC_DNS_FAILED",
+            "the BMC host name does not resolve",
+            "check bmc.host (spelling, DNS search domain) or use the BMC's IP address",
+        );
+    }
+    if (/RAKP 2 HMAC is invalid/.test(text)) {
+        return make(
+            "BMC_LOGIN_REJECTED",
+            "the BMC rejected the password",
+            "check the login password; list earlier or factory passwords in bmc.fallbackPasswords. " +
+                "The provider does not retry rejected passwords, to stay clear of the BMC's lockout threshold",
+        );
+    }
+    if (/unauthorized name/.test(text)) {
+        return make(
+            "BMC_LOGIN_REJECTED",
+            "the BMC knows no enabled user by this name",
+            "check the user name (it is case-sensitive) and that the account is enabled with IPMI messaging on the LAN channel; " +
+                "newer iDRAC/iLO/XCC firmware ships with IPMI over LAN disabled",
+        );
+    }
+    if (/(invalid|unauthorized) role|privilege level cannot be obtained|Set Session Privilege Level to \S+ failed/i.test(text)) {
+        return make(
+            "BMC_INSUFFICIENT_PRIVILEGE",
+            "the BMC refused the requested session privilege",
+            "the account's privilege limit (or the channel's) is below what the operation needs; managing users needs an administrator login",
+        );
+    }
+    if (/invalid authentication algorithm|no (matching )?cipher suite|Assertion .* failed|invalid (integrity|confidentiality) algorithm/i.test(text)) {
+        return make(
+            "BMC_CIPHER_REFUSED",
+            `the BMC does not accept cipher suite ${cipherSuite}`,
+            cipherSuite === 17
+                ? "older BMCs lack cipher suite 17 (SHA-256); set bmc.cipherSuite to 3"
+                : "the BMC refuses cipher suite 3; enable it on the BMC or use 17 if supported",
+        );
+    }
+    if (/Get Auth Capabilities error|Error issuing Get Channel Authentication Capabilities|No response from remote controller|Unable to establish/i.test(text)) {
+        return make(
+            "BMC_UNREACHABLE",
+            "the BMC did not answer",
+            "check that the host and UDP port are reachable from here and that IPMI over LAN is enabled; raise bmc.timeoutSeconds on slow networks",
+            true,
+        );
+    }
+    return make(
+        "IPMITOOL_FAILED",
+        "ipmitool could not open a session for an unrecognised reason",
+        "run `ipmitool -I lanplus -H <host> -U <user> -E -v raw 6 1` by hand to see the BMC's answer",
+    );
+}
+
+/** One failed raw command: completion code when the BMC answered, otherwise a timeout. */
+export function classifyCommandFailure(line: string, label: string, ctx: FailureContext): CredentialsError {
+    const context = { host: ctx.host, port: ctx.port, slot: ctx.userId, channel: ctx.channel };
+    const m = /rsp=0x([0-9a-f]{1,2})\)/i.exec(line);
+    if (!m) {
+        return new CredentialsError("BMC_TIMEOUT", {
+            message: `${label}: no response from the BMC inside the session`,
+            hint: "the BMC or the network stalled; the command may or may not have been applied, so the provider re-reads before retrying",
+            transient: true,
+            context,
+        });
+    }
+    const cc = Number.parseInt(m[1], 16);
+    const meaning = COMPLETION_CODES[cc] ?? "unknown completion code";
+    const base = `${label} failed with completion code 0x${cc.toString(16)} (${meaning})`;
+    if (cc === 0xd4) {
+        return new CredentialsError("BMC_INSUFFICIENT_PRIVILEGE", {
+            message: base,
+            hint: "log in with an administrator account (bmc.username)",
+            context: { ...context, completionCode: `0x${cc.toString(16)}` },
+        });
+    }
+    if (cc === 0xc1) {
+        return new CredentialsError("BMC_UNSUPPORTED_COMMAND", {
+            message: base,
+            hint: "this BMC does not implement the command; report the vendor and firmware",
+            context: { ...context, completionCode: `0x${cc.toString(16)}` },
+        });
+    }
+    return new CredentialsError("BMC_COMMAND_REJECTED", {
+        message: base,
+        hint:
+            cc === 0xcc
+                ? "the BMC refused the value: the user name may already exist in another slot, the slot may have a fixed name, or the channel may not exist"
+                : cc === 0xc8 || cc === 0xc7
+                  ? "the BMC may not support 20-byte passwords; use a password of at most 16 characters"
+                  : TRANSIENT_COMPLETION_CODES.has(cc)
+                    ? "the BMC reported a passing error; the operation is retried a bounded number of times"
+                    : "check the BMC's documentation for this completion code",
+        transient: TRANSIENT_COMPLETION_CODES.has(cc),
+        context: { ...context, completionCode: `0x${cc.toString(16)}` },
+    });
+}

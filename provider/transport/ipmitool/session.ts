@@ -1,0 +1,302 @@
+/**
+ * One RMCP+ session held open by one ipmitool process, driven line by line.
+ *
+ * ipmitool's `exec` reads its command file incrementally, so the provider keeps the file open as a pipe and writes raw
+ * commands as it decides them: a lookup's answer can choose the writes that follow, all inside one session. Each
+ * command is followed by an `echo @@<n>` marker, which tells where its output ends.
+ *
+ * Secrets never reach argv: the login password goes through `-f` on a pipe and the target password travels inside
+ * the batch as raw hex. ipmitool runs detached (no controlling terminal) with stdin ignored, so it can never prompt,
+ * and with an environment of PATH and locale only.
+ *
+ * ipmitool runs with `-v` so that a failed login says why (bad password vs unknown user vs no answer); the first batch
+ * line `set verbose 0` turns verbosity off before any request is sent, so request bytes are never echoed back.
+ */
+
+import { ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants as fsConstants } from "node:fs";
+import * as path from "node:path";
+import { CredentialsError } from "../../shared/errors";
+import { classifyCommandFailure, classifyLoginFailure, FailureContext, isNoise } from "./classify";
+import { RawCommand, rawLine } from "./codec";
+
+/** Where and how to log in. */
+export interface SessionTarget {
+    host: string;
+    port: number;
+    username: string;
+    /** RMCP+ cipher suite: 17 (SHA-256) or 3 (SHA-1). Always passed, so ipmitool never probes. */
+    cipherSuite: 3 | 17;
+    /** Session privilege to request (`-L`): ADMINISTRATOR, OPERATOR, USER or CALLBACK. */
+    privilege: string;
+    /** Seconds per attempt (`-N`). */
+    timeoutSeconds: number;
+    /** Attempts per request (`-R`); at least 1 because 0 means ipmitool's default. */
+    retries: number;
+}
+
+/** Injection points for tests and for hosts that keep ipmitool elsewhere. */
+export interface TransportOptions {
+    /** ipmitool executable; default: `PULUMI_BMC_IPMITOOL`, then `ipmitool` on PATH. */
+    ipmitoolPath?: string;
+    /** Replaces `child_process.spawn` (fixture tests). */
+    spawnImpl?: typeof spawn;
+}
+
+/** Result of one raw command. */
+export type CommandResult = { ok: true; data: number[] } | { ok: false; error: CredentialsError };
+
+const SCRIPT = 'exec stdbuf -oL -eL "$0" "$@" -f <(cat <&3) exec <(cat <&4) 2>&1';
+const HEX_LINE = /^(?: [0-9a-f]{2})+\s*$/i;
+const SEARCH_DIRS = ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"];
+
+/** Finds ipmitool, or fails with instructions to install it. */
+export function findIpmitool(explicit?: string): string {
+    const wanted = explicit ?? process.env.PULUMI_BMC_IPMITOOL;
+    const candidates = wanted
+        ? [wanted]
+        : [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), ...SEARCH_DIRS].map((d) => path.join(d, "ipmitool"));
+    for (const c of candidates) {
+        try {
+            accessSync(c, fsConstants.X_OK);
+            return c;
+        } catch {
+            // try the next one
+        }
+    }
+    throw new CredentialsError("IPMITOOL_MISSING", {
+        message: wanted ? `ipmitool was not found at ${wanted}` : "ipmitool is not installed on the machine running Pulumi",
+        hint: "install it (Debian/Ubuntu: `apt-get install ipmitool`; RHEL: `dnf install ipmitool`) or set PULUMI_BMC_IPMITOOL to its path",
+    });
+}
+
+/** Seconds ipmitool may spend opening a session: measured ≈ N·R·(R+1), plus slack. */
+export function loginBudgetMs(t: Pick<SessionTarget, "timeoutSeconds" | "retries">): number {
+    return (t.timeoutSeconds * t.retries * (t.retries + 1) + 5) * 1000;
+}
+
+/** Seconds one in-session request may take: N·(R+1), plus slack. */
+export function commandBudgetMs(t: Pick<SessionTarget, "timeoutSeconds" | "retries">): number {
+    return (t.timeoutSeconds * (t.retries + 1) + 3) * 1000;
+}
+
+interface Waiter {
+    marker: string;
+    resolve: (lines: string[]) => void;
+    reject: (e: CredentialsError) => void;
+}
+
+/** An open session. Commands run in order; `close()` ends the session and the process. */
+export class IpmiSession {
+    private readonly lines: string[] = [];
+    private partial = "";
+    private waiter: Waiter | undefined;
+    private seq = 0;
+    private exited = false;
+    private exitPromise: Promise<void>;
+    private failure: CredentialsError | undefined;
+    /** Raw commands sent in this session (for round-trip accounting). */
+    commandsSent = 0;
+
+    private constructor(
+        private readonly child: ChildProcess,
+        private readonly target: SessionTarget,
+        private readonly ctx: FailureContext,
+    ) {
+        child.stdout!.setEncoding("latin1");
+        child.stdout!.on("data", (chunk: string) => this.onData(chunk));
+        // stderr is merged into stdout by the script; anything here comes from bash itself.
+        child.stderr!.setEncoding("latin1");
+        child.stderr!.on("data", (chunk: string) => this.onData(chunk));
+        // The process substitution feeding the batch (`cat <&4`) outlives ipmitool until its input ends; end it so
+        // that all pipes close and the exit is seen.
+        child.on("exit", () => (child.stdio[4] as NodeJS.WritableStream | null)?.end());
+        this.exitPromise = new Promise<void>((resolve) => {
+            child.on("close", () => {
+                this.exited = true;
+                if (this.partial) {
+                    this.lines.push(this.partial);
+                    this.partial = "";
+                }
+                this.pump();
+                resolve();
+            });
+        });
+        // Writes to a pipe whose reader died raise EPIPE; the exit handler reports the failure instead.
+        for (const fd of [3, 4]) {
+            (child.stdio[fd] as NodeJS.WritableStream | null)?.on?.("error", () => undefined);
+        }
+    }
+
+    /**
+     * Logs in and returns the open session, or throws the classified login failure. `password` goes to ipmitool
+     * through a pipe, never through argv or the environment.
+     */
+    static async open(target: SessionTarget, password: string, options: TransportOptions = {}): Promise<IpmiSession> {
+        const ipmitool = findIpmitool(options.ipmitoolPath);
+        const args = [
+            "-I", "lanplus",
+            "-H", target.host,
+            "-p", String(target.port),
+            "-U", target.username,
+            "-C", String(target.cipherSuite),
+            "-L", target.privilege,
+            "-N", String(target.timeoutSeconds),
+            "-R", String(target.retries),
+            "-v",
+        ];
+        const child = (options.spawnImpl ?? spawn)("bash", ["-c", SCRIPT, ipmitool, ...args], {
+            stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+            detached: true,
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" },
+        });
+        const ctx: FailureContext = { host: target.host, port: target.port, username: target.username };
+        const session = new IpmiSession(child, target, ctx);
+        const pwPipe = child.stdio[3] as NodeJS.WritableStream;
+        pwPipe.end(`${password}\n`);
+        try {
+            await session.send("set verbose 0", loginBudgetMs(target), "@@open");
+        } catch (e) {
+            session.kill();
+            throw e;
+        }
+        return session;
+    }
+
+    /** Sets the slot and channel shown in later errors. */
+    setContext(ctx: Partial<FailureContext>): void {
+        Object.assign(this.ctx, ctx);
+    }
+
+    /** Runs raw commands in order inside the session; each gets its own result. */
+    async run(commands: readonly RawCommand[]): Promise<CommandResult[]> {
+        const results: CommandResult[] = [];
+        for (const c of commands) {
+            const lines = await this.send(rawLine(c), commandBudgetMs(this.target));
+            this.commandsSent++;
+            results.push(this.parse(lines, c));
+        }
+        return results;
+    }
+
+    /** Runs one command and returns its data, or throws its classified failure. */
+    async one(command: RawCommand): Promise<number[]> {
+        const [r] = await this.run([command]);
+        if (!r.ok) {
+            throw r.error;
+        }
+        return r.data;
+    }
+
+    /** Ends the session (ipmitool sends Close Session at end of input) and waits for the process. */
+    async close(): Promise<void> {
+        if (!this.exited) {
+            (this.child.stdio[4] as NodeJS.WritableStream).end();
+            const timer = setTimeout(() => this.kill(), commandBudgetMs(this.target));
+            await this.exitPromise;
+            clearTimeout(timer);
+        }
+    }
+
+    /** Stops the process group at once. */
+    kill(): void {
+        if (!this.exited && this.child.pid !== undefined) {
+            try {
+                process.kill(-this.child.pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
+    }
+
+    private parse(lines: string[], c: RawCommand): CommandResult {
+        const failure = lines.find((l) => l.startsWith("Unable to send RAW command"));
+        if (failure) {
+            return { ok: false, error: classifyCommandFailure(failure, c.label, this.ctx) };
+        }
+        const data: number[] = [];
+        for (const l of lines) {
+            if (HEX_LINE.test(l)) {
+                for (const b of l.trim().split(/\s+/)) {
+                    data.push(Number.parseInt(b, 16));
+                }
+            }
+        }
+        return { ok: true, data };
+    }
+
+    private send(line: string, budgetMs: number, marker = `@@${++this.seq}`): Promise<string[]> {
+        if (this.waiter) {
+            throw new Error("IpmiSession.send called while a command is in flight");
+        }
+        return new Promise<string[]>((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.failure = new CredentialsError("BMC_TIMEOUT", {
+                    message: marker === "@@open" ? "opening the session took too long" : "the BMC stopped answering inside the session",
+                    hint: "the BMC or the network stalled; the last command may or may not have been applied",
+                    transient: true,
+                    context: { host: this.ctx.host, port: this.ctx.port, slot: this.ctx.userId },
+                });
+                this.kill();
+            }, budgetMs);
+            this.waiter = {
+                marker,
+                resolve: (ls) => {
+                    clearTimeout(timer);
+                    resolve(ls);
+                },
+                reject: (e) => {
+                    clearTimeout(timer);
+                    reject(e);
+                },
+            };
+            if (this.exited) {
+                this.pump();
+                return;
+            }
+            (this.child.stdio[4] as NodeJS.WritableStream).write(`${line}\necho ${marker}\n`);
+        });
+    }
+
+    private onData(chunk: string): void {
+        const text = this.partial + chunk;
+        const parts = text.split("\n");
+        this.partial = parts.pop() ?? "";
+        for (const p of parts) {
+            this.lines.push(p.replace(/\r$/, ""));
+        }
+        this.pump();
+    }
+
+    private pump(): void {
+        const w = this.waiter;
+        if (!w) {
+            return;
+        }
+        const idx = this.lines.findIndex((l) => l.trim() === w.marker);
+        if (idx !== -1) {
+            const out = this.lines.splice(0, idx + 1).slice(0, idx).filter((l) => !isNoise(l));
+            this.waiter = undefined;
+            w.resolve(out);
+            return;
+        }
+        if (this.exited) {
+            this.waiter = undefined;
+            const text = this.lines.splice(0).join("\n");
+            if (this.failure) {
+                w.reject(this.failure);
+            } else if (w.marker === "@@open") {
+                w.reject(classifyLoginFailure(text, this.ctx, this.target.cipherSuite));
+            } else {
+                w.reject(
+                    new CredentialsError("BMC_TIMEOUT", {
+                        message: "the session ended before the command completed",
+                        hint: "the BMC dropped the session; the command may or may not have been applied",
+                        transient: true,
+                        context: { host: this.ctx.host, port: this.ctx.port, slot: this.ctx.userId },
+                    }),
+                );
+            }
+        }
+    }
+}
