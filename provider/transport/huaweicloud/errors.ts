@@ -1,0 +1,139 @@
+/**
+ * Mapping Huawei Cloud error responses to {@link CredentialsError}.
+ *
+ * Two body shapes exist: BMS service errors `{"error":{"code":"BMS.xxxx","message":…}}` and API-gateway errors
+ * `{"error_code":"APIGW.xxxx","error_msg":…,"request_id":…}` (some services use `errorCode`/`errorMessage`). Pure.
+ */
+
+import { CredentialsError, type ErrorCode } from "../../shared/errors";
+
+/** What an error response carried, after parsing either shape. */
+export interface HuaweiErrorBody {
+    code?: string;
+    message?: string;
+    requestId?: string;
+}
+
+/** Where the failed call went; becomes the error's context. */
+export interface CallContext {
+    /** Logical API name, e.g. `reset`, `details`. */
+    api: string;
+    method: string;
+    /** Path without host or query. Never contains a secret (ids only). */
+    path: string;
+    serverId?: string;
+}
+
+export function parseErrorBody(body: string): HuaweiErrorBody {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(body);
+    } catch {
+        return {};
+    }
+    if (!parsed || typeof parsed !== "object") {
+        return {};
+    }
+    const o = parsed as Record<string, unknown>;
+    const nested = o.error && typeof o.error === "object" ? (o.error as Record<string, unknown>) : undefined;
+    const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+    return {
+        code: str(nested?.code) ?? str(o.error_code) ?? str(o.errorCode) ?? str(o.code),
+        message: str(nested?.message) ?? str(o.error_msg) ?? str(o.errorMessage) ?? str(o.message),
+        requestId: str(o.request_id),
+    };
+}
+
+/** BMS codes that describe a transient power-state conflict or overload: worth retrying. */
+const TRANSIENT_BMS_CODES = new Set(["BMS.0035", "BMS.0036", "BMS.0037", "BMS.0212"]);
+/** BMS codes meaning the server is not there. */
+const NOT_FOUND_BMS_CODES = new Set(["BMS.0040"]);
+/** BMS codes meaning the caller lacks a permission (some arrive as HTTP 400). */
+const FORBIDDEN_BMS_CODES = new Set(["BMS.0004", "BMS.0005", "BMS.0033", "BMS.0288"]);
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+    if (!value) {
+        return undefined;
+    }
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) {
+        return Math.round(Number(trimmed) * 1000);
+    }
+    const at = Date.parse(trimmed);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/**
+ * Builds the typed error for an HTTP error response. `secrets` are redacted from every text (the server may echo a
+ * canonical request or a body fragment).
+ */
+export function errorFromResponse(
+    status: number,
+    body: string,
+    headers: Readonly<Record<string, string | undefined>>,
+    call: CallContext,
+    now: Date,
+    secrets: readonly unknown[] = [],
+): CredentialsError {
+    const parsed = parseErrorBody(body);
+    const requestId = headers["x-request-id"] ?? parsed.requestId;
+    const serviceCode = parsed.code;
+    const serverMessage = parsed.message ?? `HTTP ${status}`;
+    const retryAfterMs = parseRetryAfter(headers["retry-after"], now);
+    const { code, hint, transient } = classify(status, serviceCode, serverMessage);
+    return new CredentialsError(code, {
+        message: `${call.method} ${call.api} failed with HTTP ${status}${serviceCode ? ` ${serviceCode}` : ""}: ${serverMessage}`,
+        hint,
+        transient,
+        context: {
+            api: call.api,
+            serverId: call.serverId,
+            status,
+            serviceCode,
+            requestId,
+            retryAfterMs,
+        },
+        secrets,
+    });
+}
+
+function classify(status: number, serviceCode: string | undefined, message: string): { code: ErrorCode; hint: string; transient: boolean } {
+    if (status === 401 || serviceCode === "APIGW.0301" || serviceCode === "APIGW.0303") {
+        if (/signature expired/i.test(message)) {
+            return { code: "HWC_AUTH_FAILED", transient: false, hint: "the request time differs from Huawei Cloud's clock by more than 15 minutes: synchronise this machine's clock (NTP)" };
+        }
+        if (/not exist/i.test(message)) {
+            return { code: "HWC_AUTH_FAILED", transient: false, hint: "the access key is unknown: check huaweicloud:accessKey / HW_ACCESS_KEY" };
+        }
+        if (/token/i.test(message)) {
+            return { code: "HWC_AUTH_FAILED", transient: false, hint: "the IAM token or security token is invalid or expired: obtain a new one" };
+        }
+        return { code: "HWC_AUTH_FAILED", transient: false, hint: "the signature was rejected: check huaweicloud:secretKey / HW_SECRET_KEY belongs to the access key" };
+    }
+    if (status === 403 || (serviceCode !== undefined && FORBIDDEN_BMS_CODES.has(serviceCode))) {
+        return { code: "HWC_FORBIDDEN", transient: false, hint: "grant the IAM user the BMS permissions bms:servers:get, bms:servers:resetServerPwd and bms:servers:reboot in this project" };
+    }
+    if (status === 429 || serviceCode === "APIGW.0308") {
+        return { code: "HWC_RATE_LIMITED", transient: true, hint: "Huawei Cloud throttled the call; it is retried with backoff — if this persists, run fewer deployments in parallel" };
+    }
+    if (serviceCode !== undefined && NOT_FOUND_BMS_CODES.has(serviceCode)) {
+        return { code: "HWC_NOT_FOUND", transient: false, hint: "check serverId and that the server is in this project and region" };
+    }
+    if (status === 404) {
+        if (serviceCode === "APIGW.0101") {
+            return { code: "HWC_NOT_FOUND", transient: false, hint: "the API is not published at this endpoint: check region / endpoint (one-click reset may not exist on every site)" };
+        }
+        return { code: "HWC_NOT_FOUND", transient: false, hint: "check serverId and that the server is in this project and region" };
+    }
+    if (serviceCode !== undefined && TRANSIENT_BMS_CODES.has(serviceCode)) {
+        return { code: "HWC_SERVER_STATE", transient: true, hint: "the server is changing power state; the call is retried — if this persists, wait for the server to settle" };
+    }
+    if (serviceCode === "BMS.0605") {
+        return { code: "HWC_SERVER_STATE", transient: false, hint: "the server is locked: unlock it in the console, then run `pulumi up` again" };
+    }
+    if (status >= 500) {
+        return { code: "HWC_SERVER_ERROR", transient: true, hint: "Huawei Cloud failed internally; the call is retried — if this persists, check the service health dashboard" };
+    }
+    return { code: "HWC_BAD_REQUEST", transient: false, hint: "the request was rejected; the message and request id identify the cause for Huawei support" };
+}
