@@ -10,3 +10,7 @@
 
 export { CredentialsError, PartialFailureError, isCredentialsError } from "./shared/errors";
 export type { ErrorCode } from "./shared/errors";
+
+export { BmcUser } from "./bmcUser/resource";
+export type { BmcUserArgs, BmcConnectionArgs, BmcPrivilege } from "./bmcUser/resource";
+export * as bmcUserProvider from "./bmcUser/provider";

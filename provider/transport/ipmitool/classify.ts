@@ -37,9 +37,9 @@ export function isNoise(line: string): boolean {
 
 /** The reason a session could not be opened, from the text printed before ipmitool gave up. */
 export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSuite: number): CredentialsError {
-    const context = { host: ctx.host, port: ctx.port, user: ctx.username };
-    const make = (code: ErrorCode, message: string, hint: string, transient = false) =>
-        new CredentialsError(code, { message, hint, transient, context });
+    const base = { host: ctx.host, port: ctx.port, user: ctx.username };
+    const make = (code: ErrorCode, message: string, hint: string, transient = false, reason?: string) =>
+        new CredentialsError(code, { message, hint, transient, context: { ...base, reason } });
 
     if (/Address lookup for .* failed/.test(text)) {
         return make(
@@ -54,6 +54,8 @@ export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSu
             "the BMC rejected the password",
             "check the login password; list earlier or factory passwords in bmc.fallbackPasswords. " +
                 "The provider does not retry rejected passwords, to stay clear of the BMC's lockout threshold",
+            false,
+            "password",
         );
     }
     if (/unauthorized name/.test(text)) {
@@ -62,6 +64,8 @@ export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSu
             "the BMC knows no enabled user by this name",
             "check the user name (it is case-sensitive) and that the account is enabled with IPMI messaging on the LAN channel; " +
                 "newer iDRAC/iLO/XCC firmware ships with IPMI over LAN disabled",
+            false,
+            "user",
         );
     }
     if (/(invalid|unauthorized) role|privilege level cannot be obtained|Set Session Privilege Level to \S+ failed/i.test(text)) {

@@ -1,0 +1,271 @@
+/**
+ * `BmcUser` decisions, free of I/O: the state shape, the resource id, drift and diff, and which IPMI writes bring a
+ * slot from what it is to what is declared.
+ */
+
+import {
+    PasswordSize,
+    Privilege,
+    RawCommand,
+    UserAccess,
+    passwordSizeFor,
+    setUserAccess,
+    setUserEnabled,
+    setUserName,
+    setUserPassword,
+} from "../transport/ipmitool/codec";
+import { isUnknown } from "../shared/validation";
+import type { BmcConnection, BmcUserInputs } from "./schema";
+
+/** Version of the output shape; bump when it changes and keep reading the older ones. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * What is known about the password on the BMC.
+ * - `verified`: a login with it succeeded.
+ * - `mismatch`: the BMC rejected it at login (changed behind Pulumi's back).
+ * - `not-checked`: verification is off, or impossible (disabled account, no-access privilege).
+ * - `unknown`: a write may not have completed; the next update sets it again.
+ */
+export type PasswordState = "verified" | "mismatch" | "not-checked" | "unknown";
+
+/** Where the `enabled` output came from: the BMC's enable status, a login probe, or the last value set. */
+export type EnabledSource = "bmc" | "login" | "assumed";
+
+/** State stored by the engine. Holds every input, because `read`, `update` and `delete` receive only outputs. */
+export interface BmcUserOutputs {
+    schemaVersion: number;
+    bmc: BmcConnection;
+    /** Copied out of `bmc` so that they are visible in plain outputs (`bmc` is secret as a whole). */
+    host: string;
+    port: number;
+    channel: number;
+    userId: number;
+    username: string;
+    password: string;
+    /** The live limit after a refresh; `oem`/`reserved` only when someone set such a value out of band. */
+    privilege: Privilege | "oem" | "reserved";
+    enabled: boolean;
+    ipmiMessaging: boolean;
+    linkAuth: boolean;
+    callin: boolean;
+    verifyPassword: "login" | "off";
+    allowSelfLockout: boolean;
+    passwordSize: PasswordSize;
+    passwordState: PasswordState;
+    enabledSource: EnabledSource;
+    /** Which login password worked last time: `password` or `fallbackPasswords[i]`. Never the value. */
+    bmcLogin: string;
+}
+
+/** `<host>:<port>/ch<channel>/user<slot>`; IPv6 hosts are bracketed. Never contains a secret. */
+export function resourceId(host: string, port: number, channel: number, userId: number): string {
+    const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    return `${h}:${port}/ch${channel}/user${userId}`;
+}
+
+/** Observed state of one slot. */
+export interface LiveSlot {
+    name: string;
+    access: UserAccess;
+}
+
+/** A slot is free (or was emptied) when its name is empty. */
+export function isEmptySlot(name: string): boolean {
+    return name.length === 0;
+}
+
+/** Whether the BMC reports enable status separately from the IPMI-messaging flag. */
+export function reportsEnableStatus(access: UserAccess): boolean {
+    return access.enableStatus !== "unspecified";
+}
+
+/**
+ * The fields of `desired` that the slot does not match. When the BMC does not report enable status (ipmi_sim and some
+ * firmware fold "enabled" into the IPMI-messaging flag), a disabled account's messaging flag cannot be told apart from
+ * its enable state and is not compared.
+ */
+export function slotMismatches(desired: Pick<BmcUserInputs, "username" | "privilege" | "enabled" | "ipmiMessaging" | "linkAuth" | "callin">, live: LiveSlot): string[] {
+    const out: string[] = [];
+    if (live.name !== desired.username) out.push("username");
+    if (live.access.privilege !== desired.privilege) out.push("privilege");
+    if (live.access.linkAuth !== desired.linkAuth) out.push("linkAuth");
+    if (live.access.callin !== desired.callin) out.push("callin");
+    const foldsEnable = !reportsEnableStatus(live.access);
+    if (!(foldsEnable && !desired.enabled) && live.access.ipmiMessaging !== desired.ipmiMessaging) out.push("ipmiMessaging");
+    if (reportsEnableStatus(live.access) && (live.access.enableStatus === "enabled") !== desired.enabled) out.push("enabled");
+    return out;
+}
+
+/**
+ * The writes that make a slot match `desired`, in the order vendors need: name and password before enabling (Dell),
+ * privilege and flags before enabling messaging (Supermicro), enable/disable last. The password is written only when
+ * `setPassword` says so, because a BMC cannot report it.
+ */
+export function planWrites(
+    desired: BmcUserInputs,
+    channel: number,
+    userId: number,
+    live: LiveSlot | undefined,
+    setPassword: boolean,
+): RawCommand[] {
+    const mismatched = live ? new Set(slotMismatches(desired, live)) : undefined;
+    const needs = (field: string) => !mismatched || mismatched.has(field);
+    const writes: RawCommand[] = [];
+    if (needs("username")) {
+        writes.push(setUserName(userId, desired.username));
+    }
+    if (setPassword) {
+        writes.push(setUserPassword(userId, desired.password, passwordSizeFor(desired.password)));
+    }
+    if (needs("privilege") || needs("linkAuth") || needs("callin") || needs("ipmiMessaging")) {
+        writes.push(
+            setUserAccess(channel, userId, {
+                privilege: desired.privilege,
+                ipmiMessaging: desired.ipmiMessaging,
+                linkAuth: desired.linkAuth,
+                callin: desired.callin,
+            }),
+        );
+    }
+    // Enable status is often unreported, and the access write above may toggle it on BMCs that fold the two together:
+    // when in doubt, state it again.
+    if (!live || !reportsEnableStatus(live.access) || mismatched?.has("enabled") || writes.length > 0) {
+        writes.push(setUserEnabled(userId, desired.enabled));
+    }
+    return writes;
+}
+
+/** Whether an update must write the password: it changed, or the BMC's copy is known or feared to differ. */
+export function passwordNeedsWrite(olds: Pick<BmcUserOutputs, "password" | "passwordState">, news: Pick<BmcUserInputs, "password">): boolean {
+    return olds.password !== news.password || olds.passwordState === "mismatch" || olds.passwordState === "unknown";
+}
+
+/** Whether a login as the managed user can prove the password at all. */
+export function canVerifyByLogin(desired: Pick<BmcUserInputs, "verifyPassword" | "enabled" | "privilege" | "ipmiMessaging">): boolean {
+    return desired.verifyPassword === "login" && desired.enabled && desired.ipmiMessaging && desired.privilege !== "no-access";
+}
+
+const UPDATE_FIELDS = [
+    "username",
+    "password",
+    "privilege",
+    "enabled",
+    "ipmiMessaging",
+    "linkAuth",
+    "callin",
+    "verifyPassword",
+    "allowSelfLockout",
+] as const;
+
+const CONNECTION_FIELDS = ["username", "password", "cipherSuite", "timeoutSeconds", "retries"] as const;
+
+/** Field-level result of comparing stored (or refreshed) outputs with desired inputs. */
+export interface BmcUserDiff {
+    /** Fields that force a replacement (a different slot or BMC). */
+    replaces: string[];
+    /** Fields applied in place. */
+    updates: string[];
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Compares prior outputs (after a refresh: the live state) with new inputs. Pure. `__provider` is ignored, so a new
+ * package version alone never causes an update. Unknown (preview) values count as changes.
+ */
+export function diffBmcUser(olds: Partial<BmcUserOutputs>, news: Record<string, unknown>): BmcUserDiff {
+    const replaces: string[] = [];
+    const updates: string[] = [];
+    const newBmc = (news.bmc ?? {}) as Record<string, unknown>;
+    const oldBmc = (olds.bmc ?? {}) as Partial<BmcConnection>;
+    const changed = (o: unknown, n: unknown) => isUnknown(n) || !same(o, n);
+
+    if (isUnknown(news.bmc) || changed(oldBmc.host ?? olds.host, newBmc.host)) replaces.push("bmc.host");
+    if (!isUnknown(news.bmc) && changed(oldBmc.port ?? olds.port, newBmc.port ?? 623)) replaces.push("bmc.port");
+    if (news.channel !== undefined && changed(olds.channel, news.channel)) replaces.push("channel");
+    if (news.userId !== undefined && changed(olds.userId, news.userId)) replaces.push("userId");
+
+    for (const f of UPDATE_FIELDS) {
+        if (changed(olds[f], news[f])) updates.push(f);
+    }
+    if (!updates.includes("password") && (olds.passwordState === "mismatch" || olds.passwordState === "unknown")) {
+        updates.push("password");
+    }
+    if (!isUnknown(news.bmc)) {
+        for (const f of CONNECTION_FIELDS) {
+            if (changed(oldBmc[f], newBmc[f])) updates.push(`bmc.${f}`);
+        }
+        if (changed(oldBmc.fallbackPasswords ?? [], newBmc.fallbackPasswords ?? [])) updates.push("bmc.fallbackPasswords");
+    }
+    return { replaces, updates };
+}
+
+/** Outputs for a slot that was just written and read back. */
+export function outputsFor(
+    inputs: BmcUserInputs,
+    channel: number,
+    userId: number,
+    extra: Pick<BmcUserOutputs, "passwordState" | "bmcLogin"> & Partial<Pick<BmcUserOutputs, "enabledSource">>,
+): BmcUserOutputs {
+    return {
+        schemaVersion: SCHEMA_VERSION,
+        bmc: inputs.bmc,
+        host: inputs.bmc.host,
+        port: inputs.bmc.port,
+        channel,
+        userId,
+        username: inputs.username,
+        password: inputs.password,
+        privilege: inputs.privilege,
+        enabled: inputs.enabled,
+        ipmiMessaging: inputs.ipmiMessaging,
+        linkAuth: inputs.linkAuth,
+        callin: inputs.callin,
+        verifyPassword: inputs.verifyPassword,
+        allowSelfLockout: inputs.allowSelfLockout,
+        passwordSize: passwordSizeFor(inputs.password),
+        passwordState: extra.passwordState,
+        enabledSource: extra.enabledSource ?? "bmc",
+        bmcLogin: extra.bmcLogin,
+    };
+}
+
+/** Result of a login probe as the managed user. */
+export type LoginProbe = "ok" | "bad-password" | "no-such-user" | "skipped";
+
+/**
+ * Outputs describing what a refresh observed. Fields the BMC cannot show (the password, and enable status on BMCs that
+ * do not report it) come from the login probe or, failing that, from the prior outputs.
+ */
+export function observedOutputs(prior: BmcUserOutputs, live: LiveSlot, probe: LoginProbe, bmcLogin: string): BmcUserOutputs {
+    let enabled = prior.enabled;
+    let enabledSource: EnabledSource = "assumed";
+    if (reportsEnableStatus(live.access)) {
+        enabled = live.access.enableStatus === "enabled";
+        enabledSource = "bmc";
+    } else if (probe === "ok" || probe === "bad-password") {
+        enabled = true;
+        enabledSource = "login";
+    } else if (probe === "no-such-user") {
+        enabled = false;
+        enabledSource = "login";
+    }
+    const foldsEnable = !reportsEnableStatus(live.access);
+    const ipmiMessaging = foldsEnable && !prior.enabled && !enabled ? prior.ipmiMessaging : live.access.ipmiMessaging;
+    const passwordState: PasswordState =
+        probe === "ok" ? "verified" : probe === "bad-password" ? "mismatch" : prior.passwordState === "unknown" ? "unknown" : "not-checked";
+    return {
+        ...prior,
+        schemaVersion: SCHEMA_VERSION,
+        username: live.name,
+        privilege: live.access.privilege,
+        enabled,
+        enabledSource,
+        ipmiMessaging,
+        linkAuth: live.access.linkAuth,
+        callin: live.access.callin,
+        passwordState,
+        bmcLogin,
+    };
+}

@@ -1,0 +1,364 @@
+/**
+ * The `BmcUser` dynamic provider: `pulumi.dynamic.ResourceProvider` as plain module exports.
+ *
+ * This module's exports object *is* the provider. The resource passes the module namespace itself, so Pulumi
+ * serializes `__provider` as a short `require("pulumi-bmc-credentials/providers/bmc-user")` instead of capturing code
+ * by value: the string is tiny, identical across builds and installs, and every operation (including refresh and
+ * delete of old state) runs the installed version. Nothing but the provider methods may be exported from here.
+ *
+ * Every method accepts plain values exactly as the engine passes them (secrets already unwrapped).
+ */
+
+import { randomBytes } from "node:crypto";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { CredentialsError, PartialFailureError, isCredentialsError } from "../shared/errors";
+import { registerSecrets } from "../shared/redact";
+import {
+    SESSION_PRIVILEGE,
+    passwordSizeFor,
+    setUserAccess,
+    setUserEnabled,
+    setUserName,
+    setUserPassword,
+} from "../transport/ipmitool/codec";
+import {
+    BmcLogin,
+    Candidate,
+    detectLanChannel,
+    findSlot,
+    probeLogin,
+    readSlot,
+    withAdminSession,
+} from "../transport/ipmitool/bmc";
+import type { IpmiSession } from "../transport/ipmitool/session";
+import {
+    BmcUserOutputs,
+    LoginProbe,
+    PasswordState,
+    canVerifyByLogin,
+    diffBmcUser,
+    isEmptySlot,
+    observedOutputs,
+    outputsFor,
+    passwordNeedsWrite,
+    planWrites,
+    resourceId,
+    slotMismatches,
+} from "./plan";
+import { BmcUserInputs, collectSecrets, validateBmcUserInputs } from "./schema";
+
+type Props = Record<string, any>;
+
+/** Validates inputs and fills in defaults. Pure: no BMC is contacted, so preview stays fast and offline. */
+export async function check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
+    registerSecrets(...collectSecrets(news ?? {}));
+    const { inputs, failures, unknown } = validateBmcUserInputs(news ?? {});
+    if (failures.length > 0 || !inputs || unknown.size > 0) {
+        return { inputs: news, failures };
+    }
+    return { inputs: { ...inputs, ...(news.__provider !== undefined ? { __provider: news.__provider } : {}) }, failures: [] };
+}
+
+/** Compares prior (or refreshed) outputs with desired inputs. Pure; ignores `__provider`. */
+export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    const { replaces, updates } = diffBmcUser(olds as Partial<BmcUserOutputs>, news);
+    return {
+        changes: replaces.length > 0 || updates.length > 0,
+        replaces,
+        // The replacement reuses the same account identity on the same BMC far too often (same name, maybe the same
+        // slot): creating first would find and adopt the old account, then the delete would remove it.
+        deleteBeforeReplace: true,
+    };
+}
+
+/** Creates (or adopts) the account: one admin session for lookups, writes and read-back, then one login probe. */
+export async function create(props: Props): Promise<dynamic.CreateResult> {
+    const inputs = parseInputs(props);
+    const selfRotation = selfRotationCandidates(inputs);
+    let slot: number | undefined;
+    let channel: number | undefined;
+    let loginLabel = "password";
+    try {
+        await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation }, async (session, label) => {
+            loginLabel = label;
+            channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc));
+            session.setContext({ channel });
+            slot = await resolveSlot(session, inputs, channel);
+            session.setContext({ userId: slot });
+            await applyAndReadBack(session, inputs, channel, slot, undefined, true);
+        });
+    } catch (e) {
+        throw partialIfCreated(e, props, inputs, channel, slot, loginLabel);
+    }
+    const outs = await verified(props, inputs, channel!, slot!, loginLabel);
+    return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
+}
+
+/**
+ * Reads the managed slot (Get User Access + Get User Name only) and, when `verifyPassword` is `login`, proves the
+ * password with one login. Returns no id when the slot was emptied, so the engine drops it (and `up --refresh`
+ * recreates it). Side-effect free.
+ */
+export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
+    const prior = props as BmcUserOutputs;
+    const login = toLogin(prior.bmc);
+    registerSecrets(prior.password, ...collectSecrets(props));
+    let loginLabel = prior.bmcLogin ?? "password";
+    const live = await withAdminSession(login, {}, async (session, label) => {
+        loginLabel = label;
+        session.setContext({ channel: prior.channel, userId: prior.userId });
+        return readSlot(session, prior.channel, prior.userId);
+    });
+    if (isEmptySlot(live.name)) {
+        return { id: undefined, props: {} };
+    }
+    let probe: LoginProbe = "skipped";
+    const privilege = live.access.privilege;
+    if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
+        probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege]);
+    }
+    return { id, props: observedOutputs(prior, live, probe, loginLabel) };
+}
+
+/** Applies only what differs from the live slot, in one session, then verifies the password. */
+export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+    const prior = olds as BmcUserOutputs;
+    const inputs = parseInputs(news);
+    registerSecrets(prior.password, ...collectSecrets(olds));
+    const channel = prior.channel;
+    const slot = prior.userId;
+    const setPassword = passwordNeedsWrite(prior, inputs);
+    let loginLabel = prior.bmcLogin ?? "password";
+    try {
+        await withAdminSession(
+            toLogin(inputs.bmc),
+            { extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)] },
+            async (session, label) => {
+                loginLabel = label;
+                session.setContext({ channel, userId: slot });
+                const live = await readSlot(session, channel, slot);
+                if (!isEmptySlot(live.name) && live.name !== prior.username && live.name !== inputs.username) {
+                    throw slotTaken(inputs, channel, slot);
+                }
+                await applyAndReadBack(session, inputs, channel, slot, live, setPassword);
+            },
+        );
+    } catch (e) {
+        throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id);
+    }
+    return { outs: await verified(news, inputs, channel, slot, loginLabel, id) };
+}
+
+/**
+ * Removes the account: no-access privilege with every flag off, disabled, password scrambled, name cleared. Refuses to
+ * remove the account the provider logs in with unless `allowSelfLockout` is set. A slot that is already empty or now
+ * holds another account is left alone.
+ */
+async function deleteResource(_id: string, props: Props): Promise<void> {
+    const prior = props as BmcUserOutputs;
+    registerSecrets(prior.password, ...collectSecrets(props));
+    if (prior.username === prior.bmc?.username && !prior.allowSelfLockout) {
+        throw new CredentialsError("SELF_LOCKOUT_REFUSED", {
+            message: `refusing to delete ${prior.username}: it is the account the provider logs in with (bmc.username)`,
+            hint: "remove it from a second administrator account, or set allowSelfLockout: true and run `pulumi up` before destroying",
+            context: { host: prior.host, port: prior.port, slot: prior.userId },
+        });
+    }
+    const { channel, userId } = prior;
+    await withAdminSession(toLogin(prior.bmc), { extraCandidates: priorLoginCandidates(prior) }, async (session) => {
+        session.setContext({ channel, userId });
+        const live = await readSlot(session, channel, userId);
+        if (isEmptySlot(live.name) || live.name !== prior.username) {
+            return;
+        }
+        // A random password first: should the slot ever be re-enabled, the old password no longer opens it.
+        const scramble = randomBytes(15).toString("base64").slice(0, 20);
+        registerSecrets(scramble);
+        for (const c of [
+            setUserAccess(channel, userId, { privilege: "no-access", ipmiMessaging: false, linkAuth: false, callin: false }),
+            setUserEnabled(userId, false),
+            setUserPassword(userId, scramble, 20),
+        ]) {
+            await session.one(c);
+        }
+        const [cleared] = await session.run([setUserName(userId, "")]);
+        // Some BMCs keep fixed names (0xCC); the account is disabled with no access and an unknown password either way.
+        if (!cleared.ok && cleared.error.context.completionCode !== "0xcc") {
+            throw cleared.error;
+        }
+    });
+}
+export { deleteResource as delete };
+
+/** No provider-level configuration: every BMC's connection is a resource input. */
+export async function configure(_req: dynamic.ConfigureRequest): Promise<void> {
+    // Nothing to wait for, so CRUD calls the SDK starts before this settles (it may) see the same state.
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+function parseInputs(props: Props): BmcUserInputs {
+    registerSecrets(...collectSecrets(props ?? {}));
+    const { inputs, failures } = validateBmcUserInputs(props ?? {});
+    if (!inputs || failures.length > 0) {
+        throw new CredentialsError("INVALID_INPUT", {
+            message: failures.map((f) => `${f.property}: ${f.reason}`).join("; ") || "inputs are incomplete",
+            hint: "fix the inputs named above",
+        });
+    }
+    return inputs;
+}
+
+function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
+    return {
+        host: bmc.host,
+        port: bmc.port ?? 623,
+        username: bmc.username,
+        password: bmc.password,
+        cipherSuite: (bmc.cipherSuite ?? 17) as 3 | 17,
+        timeoutSeconds: bmc.timeoutSeconds ?? 2,
+        retries: bmc.retries ?? 2,
+        fallbackPasswords: bmc.fallbackPasswords ?? [],
+    };
+}
+
+/** When the managed account is the login account, a crash after setting its password leaves the new one in force. */
+function selfRotationCandidates(inputs: BmcUserInputs): Candidate[] {
+    return inputs.username === inputs.bmc.username && inputs.password !== inputs.bmc.password
+        ? [{ label: "password (the managed account's new password)", password: inputs.password }]
+        : [];
+}
+
+/** The login that worked last time, in case the program's `bmc.password` has moved on. */
+function priorLoginCandidates(prior: BmcUserOutputs, inputs?: BmcUserInputs): Candidate[] {
+    const out: Candidate[] = [];
+    if (prior.bmc?.password && prior.bmc.password !== inputs?.bmc.password) {
+        out.push({ label: "the previous bmc.password", password: prior.bmc.password });
+    }
+    if (prior.username === prior.bmc?.username && prior.password) {
+        out.push({ label: "the managed account's recorded password", password: prior.password });
+    }
+    return out;
+}
+
+async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number): Promise<number> {
+    const ctx = { host: inputs.bmc.host, port: inputs.bmc.port, channel };
+    if (inputs.userId !== undefined) {
+        const live = await readSlot(session, channel, inputs.userId);
+        if (inputs.userId > live.access.maxUsers) {
+            throw new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
+                message: `userId ${inputs.userId} is above this BMC's ${live.access.maxUsers} user slots`,
+                hint: `choose a userId from 2 to ${live.access.maxUsers}, or omit userId to use the lowest free slot`,
+                context: ctx,
+            });
+        }
+        if (!isEmptySlot(live.name) && live.name !== inputs.username) {
+            throw slotTaken(inputs, channel, inputs.userId);
+        }
+        return inputs.userId;
+    }
+    const found = await findSlot(session, channel, inputs.username);
+    if (found.match !== undefined) {
+        return found.match;
+    }
+    if (found.free === undefined) {
+        throw new CredentialsError("BMC_NO_FREE_SLOT", {
+            message: `no free user slot: slots 3-${found.maxUsers} all hold accounts`,
+            hint: "remove an unused account from the BMC, or give userId to take over a specific slot you have cleared",
+            context: ctx,
+        });
+    }
+    return found.free;
+}
+
+function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): CredentialsError {
+    return new CredentialsError("BMC_SLOT_TAKEN", {
+        message: `slot ${slot} holds another account, not ${inputs.username}`,
+        hint: "the provider does not overwrite accounts it did not create: pick another userId, omit userId, or clear that slot first",
+        context: { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot },
+    });
+}
+
+/** Writes what differs, then reads the slot back in the same session and fails if it does not match. */
+async function applyAndReadBack(
+    session: IpmiSession,
+    inputs: BmcUserInputs,
+    channel: number,
+    slot: number,
+    live: Awaited<ReturnType<typeof readSlot>> | undefined,
+    setPassword: boolean,
+): Promise<void> {
+    const writes = planWrites(inputs, channel, slot, live, setPassword);
+    for (const w of writes) {
+        await session.one(w);
+    }
+    const after = await readSlot(session, channel, slot);
+    const wrong = slotMismatches(inputs, after);
+    if (wrong.length > 0) {
+        throw new CredentialsError("BMC_READBACK_MISMATCH", {
+            message: `the BMC accepted the writes but reads back different ${wrong.join(", ")}`,
+            hint: "the firmware may restrict these settings (fixed names, vendor rules); check the BMC's user settings",
+            context: { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot },
+        });
+    }
+}
+
+/** Proves the new password by logging in as the user, when that is possible; returns the final outputs. */
+async function verified(
+    props: Props,
+    inputs: BmcUserInputs,
+    channel: number,
+    slot: number,
+    loginLabel: string,
+    existingId?: string,
+): Promise<BmcUserOutputs> {
+    let passwordState: PasswordState = "not-checked";
+    if (canVerifyByLogin(inputs)) {
+        const outcome = await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">]);
+        if (outcome !== "ok") {
+            const error = new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
+                message:
+                    outcome === "bad-password"
+                        ? `the BMC accepted the new password for ${inputs.username} but rejects it at login`
+                        : `the BMC does not let ${inputs.username} log in after the update`,
+                hint:
+                    "some firmware truncates 20-byte passwords or enforces its own rules; try a password of at most 16 characters, " +
+                    "check the channel's privilege limit, or set verifyPassword: \"off\"",
+                context: { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot },
+            });
+            throw partialIfCreated(error, props, inputs, channel, slot, loginLabel, existingId, "mismatch");
+        }
+        passwordState = "verified";
+    }
+    return outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel });
+}
+
+/**
+ * Wraps a failure after the slot was chosen as a partial failure, so the engine records the resource (id, outputs
+ * with `__provider`) and forces an update on the next `up`. Before a slot is chosen nothing was written: the plain
+ * error keeps `create` transactional.
+ */
+function partialIfCreated(
+    e: unknown,
+    props: Props,
+    inputs: BmcUserInputs,
+    channel: number | undefined,
+    slot: number | undefined,
+    loginLabel: string,
+    existingId?: string,
+    passwordState: PasswordState = "unknown",
+): Error {
+    const error = isCredentialsError(e)
+        ? e
+        : new CredentialsError("IPMITOOL_FAILED", { message: "unexpected failure", cause: e, hint: "report this as a bug" });
+    if (channel === undefined || slot === undefined) {
+        return error;
+    }
+    const id = existingId ?? resourceId(inputs.bmc.host, inputs.bmc.port, channel, slot);
+    const outs = {
+        ...outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel }),
+        passwordSize: passwordSizeFor(inputs.password),
+        ...(props.__provider !== undefined ? { __provider: props.__provider } : {}),
+    };
+    return new PartialFailureError(id, outs, error);
+}

@@ -1,0 +1,139 @@
+/**
+ * `BmcUser`: an IPMI user account on a BMC, converged over RMCP+ (IPMI v2.0 LAN) with ipmitool.
+ *
+ * `pulumi up` creates or adopts the account and sets its name, password, privilege on the LAN channel, access flags and
+ * enable state in one BMC session, reads the slot back, then proves the password by logging in as the user.
+ * `pulumi refresh` reads only the managed slot and re-proves the password, so drift in any field shows up.
+ * `pulumi destroy` disables the account, removes its access, scrambles its password and clears its name.
+ */
+
+import * as pulumi from "@pulumi/pulumi";
+import * as bmcUserProvider from "./provider";
+
+/** Privilege limit on the LAN channel, from the least to the most powerful. `no-access` keeps the account but bars logins. */
+export type BmcPrivilege = "callback" | "user" | "operator" | "administrator" | "no-access";
+
+/** How to reach and log in to the BMC. The login needs administrator privilege to manage users. */
+export interface BmcConnectionArgs {
+    /** IP address or DNS name of the BMC's LAN interface. Changing it replaces the resource (another BMC). */
+    host: pulumi.Input<string>;
+    /** RMCP+ UDP port. Default `623`. Changing it replaces the resource. */
+    port?: pulumi.Input<number>;
+    /** Administrator account to log in with (1-16 bytes). May be the managed account itself: see `allowSelfLockout`. */
+    username: pulumi.Input<string>;
+    /** Its password (1-20 printable ASCII bytes). Always stored as a secret; passed to ipmitool through a pipe, never argv. */
+    password: pulumi.Input<string>;
+    /**
+     * RMCP+ cipher suite: `17` (HMAC-SHA256 + AES-128, default) or `3` (HMAC-SHA1 + AES-128, for older BMCs). Every
+     * other suite is refused: suite 0 accepts any password (CVE-2013-4782) and the rest lack integrity or encryption.
+     */
+    cipherSuite?: pulumi.Input<17 | 3>;
+    /** Seconds ipmitool waits for each answer (`-N`). Default `2`; raise it on slow management networks. */
+    timeoutSeconds?: pulumi.Input<number>;
+    /** Attempts per request (`-R`). Default `2`. Opening a session against a silent BMC takes about timeout × retries × (retries + 1) seconds. */
+    retries?: pulumi.Input<number>;
+    /**
+     * Passwords tried, in order, when the BMC rejects `password` (factory defaults, the previous password). At most 4;
+     * each is tried at most once per operation, so a lockout threshold is never approached by a loop. Secret.
+     */
+    fallbackPasswords?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Inputs of {@link BmcUser}. */
+export interface BmcUserArgs {
+    /** The BMC to manage and the administrator login to use. */
+    bmc: pulumi.Input<BmcConnectionArgs>;
+    /**
+     * User slot (2..the BMC's maximum, which the BMC reports; often 10-16, 63 on some). Omitted: the slot already holding
+     * `username` is adopted, otherwise the lowest free slot from 3 up is used. Slot 1 (anonymous) is never touched and
+     * slot 0 is invalid. A slot that holds another account is never overwritten. Changing it replaces the resource.
+     */
+    userId?: pulumi.Input<number>;
+    /** Account name, 1-16 printable ASCII bytes, case-sensitive. Changing it renames the account in place. */
+    username: pulumi.Input<string>;
+    /**
+     * Account password, 1-20 printable ASCII bytes; more than 16 uses IPMI's 20-byte format (some older firmware accepts
+     * only 16). Always stored as a secret, sent inside the session as raw bytes, never on a command line. Prefer 20 random
+     * characters: RMCP+ lets anyone who knows a user name fetch a hash of the password (CVE-2013-4786).
+     */
+    password: pulumi.Input<string>;
+    /** Privilege limit on the LAN channel. Required. Demoting the login account is refused unless `allowSelfLockout`. */
+    privilege: pulumi.Input<BmcPrivilege>;
+    /** LAN channel number (1-11). Default: the first channel whose medium is 802.3 LAN (usually 1, 2 on some HPE models). Changing it replaces the resource. */
+    channel?: pulumi.Input<number>;
+    /** Whether the account may log in. Default `true`. Disabling the login account is refused unless `allowSelfLockout`. */
+    enabled?: pulumi.Input<boolean>;
+    /** IPMI messaging on the LAN channel (needed for any LAN login). Default `true`. */
+    ipmiMessaging?: pulumi.Input<boolean>;
+    /** Link authentication on the channel. Default `true`. */
+    linkAuth?: pulumi.Input<boolean>;
+    /** `false` restricts the privilege limit to callback connections. Default `true`. */
+    callin?: pulumi.Input<boolean>;
+    /**
+     * How the password is proven after a write and on refresh: `"login"` (default) opens one session as the user at its
+     * own privilege; `"off"` skips it (the password's drift then goes unnoticed). Disabled and no-access accounts cannot
+     * be proven either way.
+     */
+    verifyPassword?: pulumi.Input<"login" | "off">;
+    /**
+     * Allows disabling, demoting or deleting the account that `bmc.username` logs in with. Default `false`: such changes
+     * are refused, because the provider could not log in afterwards.
+     */
+    allowSelfLockout?: pulumi.Input<boolean>;
+}
+
+/** An IPMI user account on a BMC. Type token `pulumi-nodejs:dynamic/bmc:BmcUser`. */
+export class BmcUser extends pulumi.dynamic.Resource {
+    /** Resolved LAN channel. */
+    declare public readonly channel: pulumi.Output<number>;
+    /** Resolved user slot. */
+    declare public readonly userId: pulumi.Output<number>;
+    declare public readonly host: pulumi.Output<string>;
+    declare public readonly port: pulumi.Output<number>;
+    declare public readonly username: pulumi.Output<string>;
+    /** Secret. */
+    declare public readonly password: pulumi.Output<string>;
+    /** Live privilege limit (after refresh). */
+    declare public readonly privilege: pulumi.Output<string>;
+    declare public readonly enabled: pulumi.Output<boolean>;
+    declare public readonly ipmiMessaging: pulumi.Output<boolean>;
+    declare public readonly linkAuth: pulumi.Output<boolean>;
+    declare public readonly callin: pulumi.Output<boolean>;
+    /** 16 or 20: the password format written. */
+    declare public readonly passwordSize: pulumi.Output<number>;
+    /** `verified`, `mismatch` (changed out of band), `not-checked` or `unknown` (a write may not have completed). */
+    declare public readonly passwordState: pulumi.Output<string>;
+    /** Where `enabled` came from: `bmc`, `login` (a probe) or `assumed`. */
+    declare public readonly enabledSource: pulumi.Output<string>;
+    /** Which login password worked (`password`, `fallbackPasswords[0]`, …); never the value. */
+    declare public readonly bmcLogin: pulumi.Output<string>;
+
+    constructor(name: string, args: BmcUserArgs, opts?: pulumi.CustomResourceOptions) {
+        const bmc = pulumi.output(args.bmc).apply((b) => ({
+            ...b,
+            password: pulumi.secret(b.password),
+            ...(b.fallbackPasswords !== undefined ? { fallbackPasswords: pulumi.secret(b.fallbackPasswords) } : {}),
+        }));
+        super(
+            bmcUserProvider,
+            name,
+            {
+                ...args,
+                bmc,
+                password: pulumi.secret(args.password),
+                host: undefined,
+                port: undefined,
+                passwordSize: undefined,
+                passwordState: undefined,
+                enabledSource: undefined,
+                bmcLogin: undefined,
+            },
+            {
+                ...opts,
+                additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "password", "bmc"],
+            },
+            "bmc",
+            "BmcUser",
+        );
+    }
+}

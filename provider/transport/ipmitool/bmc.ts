@@ -1,0 +1,259 @@
+/**
+ * BMC operations built on {@link IpmiSession}: logging in with fallback passwords, finding the LAN channel, reading a
+ * slot, finding a slot by name, and probing a login. Shared by the `BmcUser` provider and any other caller.
+ *
+ * Lockout safety: a rejected password is never retried within an operation. Each candidate password is tried at most
+ * once per operation, including across the operation's own retries.
+ */
+
+import { CredentialsError, isCredentialsError } from "../../shared/errors";
+import { withBmcSession } from "../../shared/limiter";
+import { registerSecrets } from "../../shared/redact";
+import { withRetry } from "../../shared/retry";
+import {
+    decodeChannelInfo,
+    decodeUserAccess,
+    decodeUserName,
+    getChannelInfo,
+    getUserAccess,
+    getUserName,
+    UserAccess,
+} from "./codec";
+import { IpmiSession, SessionTarget, TransportOptions } from "./session";
+
+/** How to reach and log in to a BMC. */
+export interface BmcLogin {
+    host: string;
+    port: number;
+    username: string;
+    password: string;
+    cipherSuite: 3 | 17;
+    timeoutSeconds: number;
+    retries: number;
+    fallbackPasswords: readonly string[];
+}
+
+/** Names a login candidate without revealing it: `password` or `fallbackPasswords[i]` (or a caller-given label). */
+export interface Candidate {
+    label: string;
+    password: string;
+}
+
+/** Options of one operation. */
+export interface OperationOptions extends TransportOptions {
+    /** Extra candidates tried after `password` and before the fallbacks (e.g. the password being rotated in). */
+    extraCandidates?: readonly Candidate[];
+    /** Attempts for transient failures inside the session; default 3. */
+    attempts?: number;
+    /** Backoff between attempts (tests pass a no-op). */
+    sleep?: (ms: number) => Promise<void>;
+}
+
+/** Key of the per-BMC mutex. */
+export function bmcKey(login: Pick<BmcLogin, "host" | "port">): string {
+    return `${login.host.toLowerCase()}:${login.port}`;
+}
+
+function candidatesOf(login: BmcLogin, extra: readonly Candidate[] = []): Candidate[] {
+    const all: Candidate[] = [
+        { label: "password", password: login.password },
+        ...extra,
+        ...login.fallbackPasswords.map((p, i) => ({ label: `fallbackPasswords[${i}]`, password: p })),
+    ];
+    const seen = new Set<string>();
+    return all.filter((c) => (seen.has(c.password) ? false : (seen.add(c.password), true)));
+}
+
+/** True for the login failure that means "wrong password" (as opposed to an unknown user or no answer). */
+export function isPasswordRejected(e: unknown): boolean {
+    return isCredentialsError(e, "BMC_LOGIN_REJECTED") && e.context.reason === "password";
+}
+
+/**
+ * Runs `fn` inside one administrator session on the BMC, holding the BMC's mutex and a global session slot. Logs in
+ * with `password`, then the extra candidates, then `fallbackPasswords`, each at most once for the whole operation.
+ * Transient failures (timeouts, busy BMC) are retried with jittered backoff; `fn` must therefore be idempotent.
+ */
+export async function withAdminSession<T>(
+    login: BmcLogin,
+    options: OperationOptions,
+    fn: (session: IpmiSession, loginLabel: string) => Promise<T>,
+): Promise<T> {
+    const candidates = candidatesOf(login, options.extraCandidates);
+    registerSecrets(...candidates.map((c) => c.password));
+    const rejected = new Set<string>();
+    return withBmcSession(bmcKey(login), () =>
+        withRetry(
+            async () => {
+                const { session, label } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
+                try {
+                    return await fn(session, label);
+                } finally {
+                    await session.close();
+                }
+            },
+            {
+                attempts: options.attempts ?? 3,
+                baseDelayMs: 500,
+                maxDelayMs: 4000,
+                sleep: options.sleep,
+                // The BMC did not answer at all: ipmitool already retried -R times, so another round only doubles
+                // the wait. Inside a session, a stall or a busy answer is worth another try.
+                isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
+            },
+        ),
+    );
+}
+
+async function loginWithCandidates(
+    login: BmcLogin,
+    privilege: string,
+    username: string,
+    candidates: readonly Candidate[],
+    rejected: Set<string>,
+    options: TransportOptions,
+): Promise<{ session: IpmiSession; label: string }> {
+    const target: SessionTarget = {
+        host: login.host,
+        port: login.port,
+        username,
+        cipherSuite: login.cipherSuite,
+        privilege,
+        timeoutSeconds: login.timeoutSeconds,
+        retries: login.retries,
+    };
+    for (const c of candidates) {
+        if (rejected.has(c.label)) {
+            continue;
+        }
+        try {
+            return { session: await IpmiSession.open(target, c.password, options), label: c.label };
+        } catch (e) {
+            if (!isPasswordRejected(e)) {
+                throw e;
+            }
+            rejected.add(c.label);
+        }
+    }
+    throw new CredentialsError("BMC_LOGIN_REJECTED", {
+        message: `the BMC rejected every password tried for ${username} (${candidates.map((c) => c.label).join(", ")})`,
+        hint:
+            "set bmc.password to the BMC's current password, or list it in bmc.fallbackPasswords. " +
+            "Each password was tried once; the provider never loops on rejected passwords, to avoid locking the account",
+        context: { host: login.host, port: login.port, user: username, reason: "password" },
+    });
+}
+
+/** Channels probed for the 802.3 LAN medium when the channel is not given. */
+const LAN_CHANNEL_PROBE = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+
+/** The first channel whose medium is 802.3 LAN (as xCAT and vendors do: usually 1, on some HPE models 2). */
+export async function detectLanChannel(session: IpmiSession, ctx: { host: string; port: number }): Promise<number> {
+    for (const ch of LAN_CHANNEL_PROBE) {
+        const [r] = await session.run([getChannelInfo(ch)]);
+        if (r.ok && r.data.length >= 2 && decodeChannelInfo(r.data).isLan) {
+            return ch;
+        }
+        if (!r.ok && r.error.code === "BMC_TIMEOUT") {
+            throw r.error;
+        }
+    }
+    throw new CredentialsError("BMC_NO_LAN_CHANNEL", {
+        message: "no 802.3 LAN channel found on channels 1-11",
+        hint: "set channel explicitly to the BMC's LAN channel number",
+        context: ctx,
+    });
+}
+
+/** One slot as the BMC reports it. An empty name means the slot is free. */
+export interface SlotState {
+    name: string;
+    access: UserAccess;
+}
+
+/** Reads one slot: Get User Access + Get User Name (never `user list`). */
+export async function readSlot(session: IpmiSession, channel: number, userId: number): Promise<SlotState> {
+    const access = decodeUserAccess(await session.one(getUserAccess(channel, userId)));
+    const [nameResult] = await session.run([getUserName(userId)]);
+    if (!nameResult.ok) {
+        // Lenovo XCC answers 0xCC for empty slots.
+        if (nameResult.error.context.completionCode === "0xcc") {
+            return { name: "", access };
+        }
+        throw nameResult.error;
+    }
+    return { name: decodeUserName(nameResult.data), access };
+}
+
+/** Result of looking for a slot by name. */
+export interface SlotSearch {
+    /** The slot holding the name, if any. */
+    match?: number;
+    /** The lowest empty slot at or above `firstFree`, if any. */
+    free?: number;
+    maxUsers: number;
+}
+
+/**
+ * Looks for `username` in slots 2..max and notes the lowest empty slot at or above `firstFree` (3 by default: slot 2
+ * is every vendor's default administrator). Slot 1, the anonymous user, is never considered.
+ */
+export async function findSlot(session: IpmiSession, channel: number, username: string, firstFree = 3): Promise<SlotSearch> {
+    const maxUsers = decodeUserAccess(await session.one(getUserAccess(channel, 2))).maxUsers;
+    let free: number | undefined;
+    for (let id = 2; id <= maxUsers; id++) {
+        const [r] = await session.run([getUserName(id)]);
+        let name: string;
+        if (r.ok) {
+            name = decodeUserName(r.data);
+        } else if (r.error.context.completionCode === "0xcc") {
+            name = "";
+        } else {
+            throw r.error;
+        }
+        if (name === username) {
+            return { match: id, free, maxUsers };
+        }
+        if (name === "" && id >= firstFree && free === undefined) {
+            free = id;
+        }
+    }
+    return { free, maxUsers };
+}
+
+/** Outcome of logging in as a user to prove its password. */
+export type ProbeOutcome = "ok" | "bad-password" | "no-such-user";
+
+/**
+ * Logs in once as `username` with `password`, requesting the session privilege `sessionPrivilege` (the user's own
+ * limit: a real BMC refuses a higher role), and closes the session. Exactly one attempt, to respect lockout
+ * thresholds. Failures other than a rejected login (no answer, DNS) are thrown.
+ */
+export async function probeLogin(
+    login: BmcLogin,
+    username: string,
+    password: string,
+    sessionPrivilege: string,
+    options: TransportOptions = {},
+): Promise<ProbeOutcome> {
+    registerSecrets(password);
+    const target: SessionTarget = {
+        host: login.host,
+        port: login.port,
+        username,
+        cipherSuite: login.cipherSuite,
+        privilege: sessionPrivilege,
+        timeoutSeconds: login.timeoutSeconds,
+        retries: login.retries,
+    };
+    try {
+        const session = await IpmiSession.open(target, password, options);
+        await session.close();
+        return "ok";
+    } catch (e) {
+        if (isCredentialsError(e, "BMC_LOGIN_REJECTED")) {
+            return e.context.reason === "password" ? "bad-password" : "no-such-user";
+        }
+        throw e;
+    }
+}

@@ -1,0 +1,287 @@
+"use strict";
+/**
+ * A lab of simulated BMCs: one OpenIPMI `ipmi_sim` process per BMC, each on its own loopback UDP port with fresh state
+ * and a vendor personality (default account, manufacturer id). Started processes are tracked by PID and stopped by
+ * PID, also when tests fail or the process exits.
+ *
+ * Out-of-band helpers (`oob`, `canLogin`) drive the BMC with ipmitool directly, independent of the provider's own
+ * transport, so tests never check the provider with its own code. Passwords go through pipes, never argv.
+ */
+
+const { spawn, spawnSync } = require("node:child_process");
+const dgram = require("node:dgram");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+/** Vendor personalities: the default administrator in slot 2 and the Get Device ID manufacturer (IANA) id. */
+const PERSONALITIES = {
+  supermicro: { username: "ADMIN", password: "ADMIN", manufacturerId: 0x2a7c, productId: 0x1b0a },
+  dell: { username: "root", password: "calvin", manufacturerId: 0x02a2, productId: 0x0100 },
+  lenovo: { username: "USERID", password: "PASSW0RD", manufacturerId: 0x4a66, productId: 0x0200 },
+  hpe: { username: "Administrator", password: "Label-8ch", manufacturerId: 0x000b, productId: 0x2000 },
+  generic: { username: "ADMIN", password: "ADMIN", manufacturerId: 0x1291, productId: 0x0f02 },
+};
+
+const started = new Map(); // pid -> { proc, dir }
+
+function which(cmd) {
+  const r = spawnSync("bash", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Fails loudly (never skips) when the simulator or ipmitool is missing: the sim tier is mandatory. */
+function requireTools() {
+  const missing = [];
+  if (!which("ipmi_sim")) missing.push("ipmi_sim (Debian package openipmi)");
+  if (!which("ipmitool")) missing.push("ipmitool (Debian package ipmitool)");
+  if (missing.length) {
+    throw new Error(`BMC lab needs ${missing.join(" and ")}: install with apt-get install -y openipmi ipmitool`);
+  }
+}
+
+/** A free UDP port on 127.0.0.1 (bound then released; the window for a race is tiny). */
+function freeUdpPort() {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket("udp4");
+    s.on("error", reject);
+    s.bind(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function udpPortBound(port) {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const table = fs.readFileSync("/proc/net/udp", "utf8");
+  return table.split("\n").some((l) => l.includes(`0100007F:${hex} `));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function lanConf({ name, port, consolePort, guid, personality }) {
+  return [
+    `name "${name}"`,
+    "set_working_mc 0x20",
+    "  startlan 1",
+    `    addr 127.0.0.1 ${port}`,
+    "    priv_limit admin",
+    "    allowed_auths_callback md5",
+    "    allowed_auths_user md5",
+    "    allowed_auths_operator md5",
+    "    allowed_auths_admin md5",
+    `    guid ${guid}`,
+    "  endlan",
+    consolePort ? `  console 127.0.0.1 ${consolePort}` : "",
+    '  user 1 false ""        ""          user     10       md5',
+    `  user 2 true  "${personality.username}"   "${personality.password}"     admin    10       md5`,
+    "",
+  ].join("\n");
+}
+
+function cmdsEmu(p) {
+  const hex = (n) => `0x${n.toString(16)}`;
+  return [
+    "mc_setbmc 0x20",
+    `mc_add 0x20 0 no-device-sdrs 0x23 1 0 0x9f ${hex(p.manufacturerId)} ${hex(p.productId)} persist_sdr`,
+    "mc_enable 0x20",
+    "",
+  ].join("\n");
+}
+
+let guidCounter = 0;
+
+class SimulatedBmc {
+  constructor(fields) {
+    Object.assign(this, fields);
+  }
+
+  /** Connection inputs for a BmcUser (`bmc`), logging in as the personality's administrator. */
+  connection(extra = {}) {
+    return {
+      host: "127.0.0.1",
+      port: this.port,
+      username: this.admin.username,
+      password: this.admin.password,
+      cipherSuite: 3, // ipmi_sim has no SHA-256 suites (cipher 17 cannot be shown here)
+      timeoutSeconds: 1,
+      retries: 1,
+      ...extra,
+    };
+  }
+
+  /** Out-of-band raw commands (each an array of bytes after netfn/cmd), returning each response as bytes. */
+  async raw(commands, creds = {}) {
+    const lines = [];
+    commands.forEach((c, i) => {
+      lines.push(`raw ${c.map((b) => `0x${b.toString(16).padStart(2, "0")}`).join(" ")}`);
+      lines.push(`echo @@${i}`);
+    });
+    const out = await runIpmitool(this.port, creds.username ?? this.admin.username, creds.password ?? this.admin.password, "ADMINISTRATOR", lines.join("\n") + "\n");
+    if (out.code !== 0) {
+      throw new Error(`out-of-band ipmitool failed (rc ${out.code}): ${out.text.split("\n").filter((l) => !/^ /.test(l)).join(" | ")}`);
+    }
+    const results = [];
+    let current = [];
+    for (const line of out.text.split("\n")) {
+      if (/^@@\d+\s*$/.test(line)) {
+        results.push(current);
+        current = [];
+      } else if (/^(?: [0-9a-f]{2})+\s*$/.test(line)) {
+        current.push(...line.trim().split(/\s+/).map((h) => parseInt(h, 16)));
+      }
+    }
+    return results;
+  }
+
+  /** Reads a slot out of band: name and the Get User Access bytes. */
+  async slot(userId, channel = 1) {
+    const [access, name] = await this.raw([
+      [0x06, 0x44, channel, userId],
+      [0x06, 0x46, userId],
+    ]);
+    const end = name.indexOf(0);
+    return {
+      name: Buffer.from(end === -1 ? name : name.slice(0, end)).toString("latin1"),
+      privilege: access[3] & 0x0f,
+      ipmiMessaging: (access[3] & 0x10) !== 0,
+      linkAuth: (access[3] & 0x20) !== 0,
+      callin: (access[3] & 0x40) === 0,
+      maxUsers: access[0] & 0x3f,
+    };
+  }
+
+  /** True when a session as `username`/`password` at `privilege` opens. */
+  async canLogin(username, password, privilege = "USER") {
+    const out = await runIpmitool(this.port, username, password, privilege, "echo @@ok\n");
+    return out.code === 0 && out.text.includes("@@ok");
+  }
+}
+
+/** Runs one ipmitool exec batch; password via fd 3, batch via fd 4 (both turned into real pipes by bash). */
+function runIpmitool(port, username, password, privilege, batch) {
+  return new Promise((resolve) => {
+    const script = 'exec ipmitool "$@" -f <(cat <&3) exec <(cat <&4) 2>&1';
+    const args = ["-I", "lanplus", "-H", "127.0.0.1", "-p", String(port), "-U", username, "-C", "3", "-L", privilege, "-N", "1", "-R", "1"];
+    const child = spawn("bash", ["-c", script, "ipmitool", ...args], {
+      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+      detached: true,
+      env: { PATH: process.env.PATH, LANG: "C" },
+    });
+    let text = "";
+    child.stdout.on("data", (d) => (text += d.toString("latin1")));
+    child.stderr.on("data", (d) => (text += d.toString("latin1")));
+    child.on("exit", () => child.stdio[4].end());
+    child.on("close", (code) => resolve({ code, text }));
+    for (const fd of [3, 4]) child.stdio[fd].on("error", () => {});
+    child.stdio[3].end(`${password}\n`);
+    child.stdio[4].end(batch);
+  });
+}
+
+class Lab {
+  constructor() {
+    requireTools();
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-lab-"));
+    this.bmcs = [];
+  }
+
+  /**
+   * Starts one simulated BMC per spec (`{ name, vendor, console }`) and waits until each listens.
+   * @returns {Promise<SimulatedBmc[]>}
+   */
+  async start(specs) {
+    const out = [];
+    for (const spec of specs) {
+      out.push(await this.startOne(spec));
+    }
+    return out;
+  }
+
+  async startOne({ name, vendor = "generic", console: withConsole = false }) {
+    const personality = PERSONALITIES[vendor];
+    if (!personality) throw new Error(`unknown vendor personality ${vendor}`);
+    const dir = path.join(this.root, name);
+    fs.rmSync(dir, { recursive: true, force: true }); // fresh state: saved users override lan.conf
+    fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+    const port = await freeUdpPort();
+    const consolePort = withConsole ? await freeUdpPort() : undefined;
+    const guid = `a1b2c3d4e5f60718293a4b5c${(++guidCounter + process.pid * 64).toString(16).padStart(8, "0").slice(-8)}`;
+    fs.writeFileSync(path.join(dir, "lan.conf"), lanConf({ name, port, consolePort, guid, personality }));
+    fs.writeFileSync(path.join(dir, "cmds.emu"), cmdsEmu(personality));
+    const log = fs.openSync(path.join(dir, "sim.log"), "w");
+    const proc = spawn("ipmi_sim", ["-c", "lan.conf", "-f", "cmds.emu", "-s", "state", "-n"], {
+      cwd: dir,
+      stdio: ["ignore", log, log],
+    });
+    fs.closeSync(log);
+    started.set(proc.pid, { proc, dir });
+    let exited = false;
+    proc.on("exit", () => {
+      exited = true;
+      started.delete(proc.pid);
+    });
+    const deadline = Date.now() + 10000;
+    while (!udpPortBound(port)) {
+      if (exited || Date.now() > deadline) {
+        const log = fs.readFileSync(path.join(dir, "sim.log"), "utf8");
+        throw new Error(`ipmi_sim ${name} did not start on port ${port}: ${log.slice(-500)}`);
+      }
+      await sleep(20);
+    }
+    const bmc = new SimulatedBmc({ name, vendor, port, consolePort, pid: proc.pid, proc, dir, admin: { username: personality.username, password: personality.password }, manufacturerId: personality.manufacturerId });
+    this.bmcs.push(bmc);
+    return bmc;
+  }
+
+  /** Stops one BMC by PID and waits for it to exit. */
+  async stopOne(bmc) {
+    await stopPid(bmc.pid, bmc.proc);
+  }
+
+  /** Stops every BMC this lab started and removes its files. */
+  async stop() {
+    await Promise.all(this.bmcs.map((b) => stopPid(b.pid, b.proc)));
+    this.bmcs = [];
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+async function stopPid(pid, proc) {
+  if (!started.has(pid)) return;
+  const done = new Promise((r) => proc.once("exit", r));
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    started.delete(pid);
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }, 2000);
+  await done;
+  clearTimeout(timer);
+}
+
+/** Synchronous last resort (process exit, mocha crash): SIGKILL every simulator still running, by PID. */
+function killAllSync() {
+  for (const pid of started.keys()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  started.clear();
+}
+
+process.on("exit", killAllSync);
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.once(sig, () => {
+    killAllSync();
+    process.exit(130);
+  });
+}
+
+module.exports = { Lab, PERSONALITIES, killAllSync, runningSimulators: () => [...started.keys()], runIpmitool };
