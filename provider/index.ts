@@ -14,3 +14,6 @@ export type { ErrorCode } from "./shared/errors";
 export { BmcUser } from "./bmcUser/resource";
 export type { BmcUserArgs, BmcConnectionArgs, BmcPrivilege } from "./bmcUser/resource";
 export * as bmcUserProvider from "./bmcUser/provider";
+export { BmsPassword } from "./bmsPassword/resource";
+export type { BmsPasswordArgs } from "./bmsPassword/resource";
+export * as bmsPasswordProvider from "./bmsPassword/provider";

@@ -87,6 +87,11 @@ export class HuaweiClient {
         this.endpoint = options.endpoint.replace(/\/+$/, "");
     }
 
+    /** The project every BMS path is under. */
+    get projectId(): string {
+        return this.options.projectId;
+    }
+
     private get base(): string {
         return `/v1/${encodeURIComponent(this.options.projectId)}`;
     }
