@@ -11,6 +11,12 @@ const REGISTRY_KEY = Symbol.for("pulumi-bmc-credentials.secrets");
 /** Shown in place of a secret. Fixed text, so it never reveals the secret's length. */
 export const REDACTED = "[secret]";
 
+/**
+ * Shorter values are not scrubbed from text: removing every "a" or "ab" would garble messages without protecting
+ * anything (such a password is guessable anyway). Such values still never reach argv, logs or state by construction.
+ */
+export const MIN_REDACTED_LENGTH = 4;
+
 interface SecretRegistry {
     values: Set<string>;
 }
@@ -32,7 +38,7 @@ function registry(): SecretRegistry {
 export function registerSecrets(...values: unknown[]): void {
     const set = registry().values;
     for (const v of values) {
-        if (typeof v === "string" && v.length > 0) {
+        if (typeof v === "string" && v.length >= MIN_REDACTED_LENGTH) {
             set.add(v);
         }
     }
@@ -46,24 +52,27 @@ export function registerSecrets(...values: unknown[]): void {
 export function redact(text: string, extra: readonly unknown[] = []): string {
     const secrets = new Set<string>(registry().values);
     for (const v of extra) {
-        if (typeof v === "string" && v.length > 0) {
+        if (typeof v === "string" && v.length >= MIN_REDACTED_LENGTH) {
             secrets.add(v);
         }
     }
     if (secrets.size === 0 || text.length === 0) {
         return text;
     }
-    const ordered = [...secrets].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const s of ordered) {
-        out = out.split(s).join(REDACTED);
-        const bytes = [...Buffer.from(s, "utf8")].map((b) => b.toString(16).padStart(2, "0"));
-        if (bytes.length >= 2) {
-            out = out.split(bytes.map((b) => `0x${b}`).join(" ")).join(REDACTED);
-            out = out.split(bytes.join(" ")).join(REDACTED);
-        }
+    const forms = new Set<string>();
+    for (const s of secrets) {
+        forms.add(s);
+        const bytes = [...Buffer.from(s, "latin1")].map((b) => b.toString(16).padStart(2, "0"));
+        forms.add(bytes.map((b) => `0x${b}`).join(" "));
+        forms.add(bytes.join(" "));
     }
-    return out;
+    // One pass over one alternation, longest first: a replacement is never itself rescanned, and a secret that
+    // contains another is removed whole.
+    const pattern = [...forms]
+        .sort((a, b) => b.length - a.length)
+        .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join("|");
+    return text.replace(new RegExp(pattern, "gi"), REDACTED);
 }
 
 /** Deep copy of a plain value with every string passed through {@link redact}. */

@@ -1,0 +1,118 @@
+"use strict";
+// check(): every violation is a CheckFailure naming the property and what to do, and never the secret's value.
+const assert = require("node:assert/strict");
+const { bmcUserProvider } = require("../../dist");
+const { UNKNOWN } = require("../../dist/shared/validation");
+
+const SENTINEL_LOGIN = "Sentinel-Login-77";
+const SENTINEL_USER = "Sentinel-User-42x";
+
+function valid(overrides = {}) {
+  return {
+    bmc: { host: "10.0.0.5", username: "ADMIN", password: SENTINEL_LOGIN, ...(overrides.bmc || {}) },
+    username: "ops",
+    password: SENTINEL_USER,
+    privilege: "operator",
+    ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== "bmc")),
+  };
+}
+
+async function failuresFor(news) {
+  const r = await bmcUserProvider.check({}, news);
+  for (const f of r.failures || []) {
+    for (const s of [SENTINEL_LOGIN, SENTINEL_USER, "Bad\u0000Secret", "Sentinel-Fallback-1", "NUL\u0000in-pass"]) {
+      assert.ok(!f.reason.includes(s) && !f.property.includes(s), `failure for ${f.property} leaks a secret: ${f.reason}`);
+    }
+  }
+  return r.failures || [];
+}
+
+describe("unit: BmcUser check()", () => {
+  it("fills in documented defaults and keeps __provider", async () => {
+    const r = await bmcUserProvider.check({}, { ...valid(), __provider: "P" });
+    assert.deepEqual(r.failures, []);
+    assert.equal(r.inputs.__provider, "P");
+    assert.equal(r.inputs.bmc.port, 623);
+    assert.equal(r.inputs.bmc.cipherSuite, 17);
+    assert.deepEqual(r.inputs.bmc.fallbackPasswords, []);
+    assert.equal(r.inputs.enabled, true);
+    assert.equal(r.inputs.ipmiMessaging, true);
+    assert.equal(r.inputs.linkAuth, true);
+    assert.equal(r.inputs.callin, true);
+    assert.equal(r.inputs.verifyPassword, "login");
+    assert.equal(r.inputs.allowSelfLockout, false);
+    assert.equal(r.inputs.userId, undefined);
+    assert.equal(r.inputs.channel, undefined);
+  });
+
+  const bad = [
+    ["username too long", { username: "a".repeat(17) }, "username", /16 bytes/],
+    ["empty username", { username: "" }, "username", /empty/],
+    ["non-ASCII username", { username: "opérateur" }, "username", /printable ASCII/],
+    ["password too long", { password: "x".repeat(21) }, "password", /20 bytes/],
+    ["NUL in password", { password: "NUL\u0000in-pass" }, "password", /printable ASCII/],
+    ["empty password", { password: "" }, "password", /empty/],
+    ["unknown privilege", { privilege: "root" }, "privilege", /administrator, operator/],
+    ["missing privilege", { privilege: undefined }, "privilege", /one of/],
+    ["slot 0", { userId: 0 }, "userId", /not a valid/],
+    ["slot 1", { userId: 1 }, "userId", /anonymous/],
+    ["slot 64", { userId: 64 }, "userId", /between 2 and 63/],
+    ["fractional slot", { userId: 2.5 }, "userId", /whole number/],
+    ["slot as string", { userId: "3" }, "userId", /must be a number/],
+    ["channel 0", { channel: 0 }, "channel", /between 1 and 11/],
+    ["enabled as string", { enabled: "yes" }, "enabled", /true or false/],
+    ["verifyPassword bogus", { verifyPassword: "test" }, "verifyPassword", /"login" or "off"/],
+    ["typo in a property", { privlege: "user" }, "(inputs)", /unknown property/],
+    ["cipher suite 0", { bmc: { cipherSuite: 0 } }, "bmc.cipherSuite", /CVE-2013-4782/],
+    ["cipher suite 1", { bmc: { cipherSuite: 1 } }, "bmc.cipherSuite", /17 .* or 3/],
+    ["empty host", { bmc: { host: "" } }, "bmc.host", /must not be empty/],
+    ["host with a space", { bmc: { host: "bmc 1" } }, "bmc.host", /IP address or a DNS name/],
+    ["port 0", { bmc: { port: 0 } }, "bmc.port", /between 1 and 65535/],
+    ["port 70000", { bmc: { port: 70000 } }, "bmc.port", /between 1 and 65535/],
+    ["negative timeout", { bmc: { timeoutSeconds: -1 } }, "bmc.timeoutSeconds", /between 1 and 60/],
+    ["retries 0 (ipmitool would use its default)", { bmc: { retries: 0 } }, "bmc.retries", /between 1 and 10/],
+    ["login password too long", { bmc: { password: "y".repeat(21) } }, "bmc.password", /20 bytes/],
+    ["NUL in login password", { bmc: { password: "Bad\u0000Secret" } }, "bmc.password", /printable ASCII/],
+    ["too many fallbacks", { bmc: { fallbackPasswords: ["a", "b", "c", "d", "e"] } }, "bmc.fallbackPasswords", /at most 4/],
+    ["bad fallback", { bmc: { fallbackPasswords: ["Sentinel-Fallback-1", "\u0001"] } }, "bmc.fallbackPasswords[1]", /printable ASCII/],
+  ];
+  for (const [what, overrides, property, reason] of bad) {
+    it(`refuses ${what} with a failure on ${property}`, async () => {
+      const news = valid(overrides);
+      if ("privilege" in overrides && overrides.privilege === undefined) delete news.privilege;
+      const failures = await failuresFor(news);
+      const f = failures.find((x) => x.property === property);
+      assert.ok(f, `expected a failure on ${property}, got ${JSON.stringify(failures)}`);
+      assert.match(f.reason, reason);
+    });
+  }
+
+  it("accepts the cipher suites 17 and 3 and nothing else", async () => {
+    assert.deepEqual(await failuresFor(valid({ bmc: { cipherSuite: 3 } })), []);
+    assert.deepEqual(await failuresFor(valid({ bmc: { cipherSuite: 17 } })), []);
+  });
+
+  it("refuses to disable, demote or cut messaging of the login account unless allowSelfLockout", async () => {
+    const self = { username: "ADMIN", privilege: "administrator" };
+    assert.deepEqual(await failuresFor(valid(self)), []);
+    assert.equal((await failuresFor(valid({ ...self, enabled: false })))[0].property, "enabled");
+    assert.equal((await failuresFor(valid({ ...self, privilege: "user" })))[0].property, "privilege");
+    assert.equal((await failuresFor(valid({ ...self, ipmiMessaging: false })))[0].property, "ipmiMessaging");
+    assert.match((await failuresFor(valid({ ...self, enabled: false })))[0].reason, /allowSelfLockout/);
+    assert.deepEqual(await failuresFor(valid({ ...self, enabled: false, allowSelfLockout: true })), []);
+  });
+
+  it("in preview, unknown values are not reported as failures, and known bad values still are", async () => {
+    const r = await bmcUserProvider.check({}, valid({ password: UNKNOWN, bmc: { password: UNKNOWN } }));
+    assert.deepEqual(r.failures, []);
+    const r2 = await bmcUserProvider.check({}, valid({ password: UNKNOWN, username: "x".repeat(20) }));
+    assert.deepEqual(r2.failures.map((f) => f.property), ["username"]);
+  });
+
+  it("never crashes on garbage", async () => {
+    for (const garbage of [null, undefined, 5, "str", [], { bmc: 5 }, { bmc: [] }]) {
+      const r = await bmcUserProvider.check({}, garbage);
+      assert.ok(r.failures.length > 0);
+    }
+  });
+});

@@ -1,0 +1,60 @@
+"use strict";
+// ipmitool exits 1 for nearly everything: the failure class comes from its text. These are the texts observed against
+// ipmi_sim and documented for real BMCs.
+const assert = require("node:assert/strict");
+const { classifyLoginFailure, classifyCommandFailure, isNoise } = require("../../dist/transport/ipmitool/classify");
+
+const ctx = { host: "10.0.0.5", port: 623, username: "ADMIN", userId: 4, channel: 1 };
+
+describe("unit: ipmitool failure classification", () => {
+  const cases = [
+    ["> RAKP 2 HMAC is invalid\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_LOGIN_REJECTED", false, "password"],
+    ["RAKP 2 message indicates an error : unauthorized name\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_LOGIN_REJECTED", false, "user"],
+    ["Get Auth Capabilities error\nError issuing Get Channel Authentication Capabilities request\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_UNREACHABLE", true],
+    ["Address lookup for nonexistent.invalid failed\nCould not open socket!\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_DNS_FAILED", false],
+    ["Error in open session response message : invalid authentication algorithm\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_CIPHER_REFUSED", false],
+    ["ipmitool: lanplus.c:1839: ipmi_lanplus_build_v2x_msg: Assertion '0' failed.", "BMC_CIPHER_REFUSED", false],
+    ["Set Session Privilege Level to ADMINISTRATOR failed", "BMC_INSUFFICIENT_PRIVILEGE", false],
+    ["something nobody has seen before", "IPMITOOL_FAILED", false],
+  ];
+  for (const [text, code, transient, reason] of cases) {
+    it(`login: ${text.split("\n")[0].slice(0, 60)} → ${code}`, () => {
+      const e = classifyLoginFailure(text, ctx, 17);
+      assert.equal(e.code, code);
+      assert.equal(e.transient, transient);
+      assert.equal(e.context.host, "10.0.0.5");
+      if (reason) assert.equal(e.context.reason, reason);
+      assert.ok(e.hint.length > 20, "every failure says what to do");
+    });
+  }
+
+  it("cipher refusal names the other suite to try", () => {
+    assert.match(classifyLoginFailure("invalid authentication algorithm", ctx, 17).hint, /cipherSuite to 3/);
+  });
+
+  it("command failures map completion codes; 0xC0/0xC3/0xFF are transient, the rest are not", () => {
+    const line = (cc) => `Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x45 rsp=0x${cc}): text`;
+    assert.equal(classifyCommandFailure(line("d4"), "Set User Name", ctx).code, "BMC_INSUFFICIENT_PRIVILEGE");
+    assert.equal(classifyCommandFailure(line("c1"), "Set User Name", ctx).code, "BMC_UNSUPPORTED_COMMAND");
+    const cc = classifyCommandFailure(line("cc"), "Set User Name", ctx);
+    assert.equal(cc.code, "BMC_COMMAND_REJECTED");
+    assert.equal(cc.context.completionCode, "0xcc");
+    assert.match(cc.hint, /already exist/);
+    assert.equal(cc.context.slot, 4);
+    assert.equal(cc.transient, false);
+    assert.match(classifyCommandFailure(line("c8"), "Set User Password", ctx).hint, /16 characters/);
+    for (const t of ["c0", "c3", "ff"]) assert.equal(classifyCommandFailure(line(t), "x", ctx).transient, true);
+  });
+
+  it("a raw failure without rsp= is a timeout inside the session (transient: may or may not have applied)", () => {
+    const e = classifyCommandFailure("Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x44)", "Get User Access", ctx);
+    assert.equal(e.code, "BMC_TIMEOUT");
+    assert.equal(e.transient, true);
+  });
+
+  it("vendor probe chatter and -v headers are noise, data lines are not", () => {
+    assert.ok(isNoise("Get HPM.x Capabilities request failed, compcode = d4"));
+    assert.ok(isNoise("RAW REQ (channel=0x0 netfn=0x6 lun=0x0 cmd=0x47 data_len=18)"));
+    assert.ok(!isNoise(" 3f 01 00 14"));
+  });
+});
