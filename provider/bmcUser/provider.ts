@@ -104,7 +104,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const login = toLogin(prior.bmc);
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
-    const live = await withAdminSession(login, {}, async (session, label) => {
+    const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior) }, async (session, label) => {
         loginLabel = label;
         session.setContext({ channel: prior.channel, userId: prior.userId });
         return readSlot(session, prior.channel, prior.userId);

@@ -72,7 +72,7 @@ export function redact(text: string, extra: readonly unknown[] = []): string {
         .sort((a, b) => b.length - a.length)
         .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
         .join("|");
-    return text.replace(new RegExp(pattern, "gi"), REDACTED);
+    return text.replace(new RegExp(pattern, "g"), REDACTED);
 }
 
 /** Deep copy of a plain value with every string passed through {@link redact}. */
