@@ -155,13 +155,22 @@ describe("huaweicloud error mapping", () => {
 });
 
 describe("huaweicloud token buckets", () => {
-    it("allows the documented burst, then spaces callers at the refill rate", () => {
+    it("allows the documented burst, then hands out each token again one minute after it was used", () => {
         const b = new TokenBucket(50, 60000);
-        for (let i = 0; i < 50; i++) assert.strictEqual(b.reserve(0), 0);
-        assert.strictEqual(b.reserve(0), 1200);
-        assert.strictEqual(b.reserve(0), 2400);
-        // After the debt is paid and a further 1.2 s passes, one token is free again.
-        assert.strictEqual(b.reserve(2400 + 1200 + 1200), 0);
+        for (let i = 0; i < 50; i++) assert.strictEqual(b.reserve(i * 100), 0);
+        assert.strictEqual(b.reserve(5000), 55000, "token used at 0 is back at 60000");
+        assert.strictEqual(b.reserve(5000), 55100, "queued callers are spaced, not released together");
+        assert.strictEqual(b.reserve(70000), 0, "tokens used at 200.. are back");
+    });
+    it("never lets more than the limit through in any window of the period", () => {
+        const b = new TokenBucket(5, 1000);
+        const times = [];
+        let now = 0;
+        for (let i = 0; i < 40; i++) {
+            now += i % 7 === 0 ? 450 : 3;
+            times.push(now + b.reserve(now));
+        }
+        for (const t of times) assert.ok(times.filter((x) => x >= t && x < t + 1000).length <= 5);
     });
     it("has the documented per-API limits and is shared process-wide", () => {
         const set = newBucketSet();

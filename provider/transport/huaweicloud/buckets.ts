@@ -2,8 +2,8 @@
  * Client-side rate limiting with the documented per-API limits of the BMS API.
  *
  * A token bucket per API, shared by every resource in the provider process (kept on `globalThis`, so two copies of
- * this module share it too). Callers reserve a token and sleep for the debt, so the bucket works with any injected
- * clock and sleep: it never spins re-reading the clock.
+ * this module share it too). Callers reserve a token and sleep until it is theirs, so the bucket works with any
+ * injected clock and sleep: it never spins re-reading the clock.
  */
 
 /** The APIs a `BmsPassword` calls. */
@@ -19,30 +19,38 @@ export const DOCUMENTED_LIMITS_PER_MINUTE: Readonly<Record<BmsApi, number>> = {
     projects: 100,
 };
 
+/**
+ * A token bucket of `capacity` tokens in which each token comes back exactly `periodMs` after it was taken. That keeps
+ * every window of `periodMs` (sliding, hence also the gateway's fixed minutes, whichever it uses) at or under the
+ * documented limit, where a continuously refilling bucket would allow up to twice the limit across a window boundary.
+ */
 export class TokenBucket {
-    private tokens: number;
-    private last: number | undefined;
+    /** When each of the last `capacity` tokens was (or will be) used, oldest first. */
+    private readonly taken: number[] = [];
 
-    /** @param capacity burst size and the refill per `periodMs`. */
     constructor(
         readonly capacity: number,
         readonly periodMs = 60_000,
     ) {
-        this.tokens = capacity;
+        if (!Number.isInteger(capacity) || capacity < 1) {
+            throw new RangeError(`bucket capacity must be a positive integer, got ${capacity}`);
+        }
     }
 
     /**
-     * Takes one token and returns how long the caller must wait before using it (0 when one was available). Tokens
-     * go negative while callers are queued, so concurrent callers are spaced out rather than released together.
+     * Takes one token and returns how long the caller must wait before using it (0 when one is free now). Waiting
+     * callers hold reservations, so concurrent callers are spaced out rather than released together.
      */
     reserve(nowMs: number): number {
-        const rate = this.capacity / this.periodMs;
-        if (this.last !== undefined) {
-            this.tokens = Math.min(this.capacity, this.tokens + Math.max(0, nowMs - this.last) * rate);
+        let at = nowMs;
+        if (this.taken.length >= this.capacity) {
+            at = Math.max(nowMs, this.taken[this.taken.length - this.capacity] + this.periodMs);
         }
-        this.last = nowMs;
-        this.tokens -= 1;
-        return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / rate);
+        this.taken.push(at);
+        if (this.taken.length > this.capacity) {
+            this.taken.splice(0, this.taken.length - this.capacity);
+        }
+        return at - nowMs;
     }
 }
 
