@@ -293,6 +293,18 @@ describe("BmsPassword against the emulator", () => {
             assert.strictEqual(e.properties.pendingRestart, true);
         });
 
+        it("a 500 on the reboot is not repeated, but a 503 (not executed) is", async () => {
+            h.emu.inject({ api: "action", kind: "status", status: 500 });
+            const e = await rejection(() => provider.create(inputs({ restart: "hard" })));
+            assert.ok(e instanceof PartialFailureError, String(e));
+            assert.strictEqual(calls("action").length, 1);
+            assert.match(e.message, /may or may not have been executed/);
+            h.emu.inject({ api: "action", kind: "status", status: 503 });
+            const outs = (await provider.update(server.id, e.properties, inputs({ restart: "hard" }))).outs;
+            assert.deepStrictEqual(calls("action").map((r) => r.status), [500, 503, 200]);
+            assert.strictEqual(outs.pendingRestart, false);
+        });
+
         it("a power-state conflict (BMS.0037) is retried", async () => {
             h.emu.inject({ api: "reset", kind: "bms-error", code: "BMS.0037", message: "Server is rebooting, not allow to reset." });
             await provider.create(inputs());

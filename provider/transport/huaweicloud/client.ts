@@ -212,12 +212,9 @@ export class HuaweiClient {
                 if (res.status >= 200 && res.status < 300) {
                     return res;
                 }
-                const err = errorFromResponse(res.status, res.body, res.headers, call, rt.now(), secrets);
-                if (!spec.retryAmbiguous && err.transient && res.status >= 500 && res.status !== 503) {
-                    // A 500/502/504 from the action API may come after the reboot was accepted; do not reboot twice.
-                    throw new CredentialsError(err.code, { message: err.message, hint: "the reboot may or may not have been accepted: check the server, then run `pulumi up` again", transient: false, secrets });
-                }
-                throw err;
+                // A 500/502/504 from the action API may come after the reboot was accepted; do not reboot twice.
+                const ambiguous = !spec.retryAmbiguous && res.status >= 500 && res.status !== 503;
+                throw errorFromResponse(res.status, res.body, res.headers, call, rt.now(), secrets, ambiguous ? AMBIGUOUS : undefined);
             },
             {
                 attempts: rt.attempts,
@@ -248,6 +245,8 @@ export class HuaweiClient {
     }
 }
 
+const AMBIGUOUS = { transient: false, hint: "the request may or may not have been executed: check the server, then run `pulumi up` again" };
+
 function parseJson(body: string, api: string): unknown {
     try {
         const v = JSON.parse(body);
@@ -268,12 +267,12 @@ function transportError(e: unknown, call: { api: string; method: string; serverI
     const code = (e as { code?: unknown } | null)?.code;
     const context = { api: call.api, serverId: call.serverId, errno: typeof code === "string" ? code : undefined };
     if (code === "ETIMEDOUT") {
-        return new CredentialsError("HWC_TIMEOUT", { message: `${call.method} ${call.api} timed out`, hint: retryAmbiguous ? "retried; if this persists check connectivity to the endpoint" : "the request may or may not have been executed: check the server, then run `pulumi up` again", transient: retryAmbiguous, context, cause: e, secrets });
+        return new CredentialsError("HWC_TIMEOUT", { message: `${call.method} ${call.api} timed out`, hint: retryAmbiguous ? "retried; if this persists check connectivity to the endpoint" : AMBIGUOUS.hint, transient: retryAmbiguous, context, cause: e, secrets });
     }
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
         return new CredentialsError("HWC_NETWORK", { message: `cannot resolve the endpoint of ${call.api}`, hint: "check region / endpoint and DNS", transient: code === "EAI_AGAIN", context, cause: e, secrets });
     }
     // Connection refused happens before anything is sent, so it is safe to retry even for the reboot.
     const safe = code === "ECONNREFUSED" || retryAmbiguous;
-    return new CredentialsError("HWC_NETWORK", { message: `${call.method} ${call.api} failed: connection error`, hint: safe ? "retried; check connectivity to the endpoint" : "the request may or may not have been executed: check the server, then run `pulumi up` again", transient: safe, context, cause: e, secrets });
+    return new CredentialsError("HWC_NETWORK", { message: `${call.method} ${call.api} failed: connection error`, hint: safe ? "retried; check connectivity to the endpoint" : AMBIGUOUS.hint, transient: safe, context, cause: e, secrets });
 }

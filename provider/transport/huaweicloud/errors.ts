@@ -75,13 +75,15 @@ export function errorFromResponse(
     call: CallContext,
     now: Date,
     secrets: readonly unknown[] = [],
+    override?: { transient: boolean; hint: string },
 ): CredentialsError {
     const parsed = parseErrorBody(body);
     const requestId = headers["x-request-id"] ?? parsed.requestId;
     const serviceCode = parsed.code;
     const serverMessage = parsed.message ?? `HTTP ${status}`;
     const retryAfterMs = parseRetryAfter(headers["retry-after"], now);
-    const { code, hint, transient } = classify(status, serviceCode, serverMessage);
+    const classified = classify(status, serviceCode, serverMessage);
+    const { code, hint, transient } = override ? { ...classified, ...override } : classified;
     return new CredentialsError(code, {
         message: `${call.method} ${call.api} failed with HTTP ${status}${serviceCode ? ` ${serviceCode}` : ""}: ${serverMessage}`,
         hint,
