@@ -182,3 +182,18 @@ describe("huaweicloud token buckets", () => {
         assert.strictEqual(sharedBuckets(), globalThis[Symbol.for("pulumi-bmc-credentials.huaweicloud.buckets")]);
     });
 });
+
+describe("bms provider module shape", () => {
+    it("exports exactly the provider methods, so the namespace object is the provider", () => {
+        const mod = require("../../dist/bmsPassword/provider");
+        assert.deepStrictEqual(Object.keys(mod).filter((k) => k !== "__esModule").sort(), ["check", "configure", "create", "delete", "diff", "read", "update"]);
+        for (const k of Object.keys(mod).filter((k) => k !== "__esModule")) assert.strictEqual(typeof mod[k], "function");
+    });
+    it("is reachable through the package exports map and the index", () => {
+        const pkg = require("../../package.json");
+        assert.strictEqual(pkg.exports["./providers/bms-password"].default, "./dist/bmsPassword/provider.js");
+        const index = require("../../dist/index");
+        assert.strictEqual(typeof index.BmsPassword, "function");
+        assert.strictEqual(index.bmsPasswordProvider.create, require("../../dist/bmsPassword/provider").create);
+    });
+});

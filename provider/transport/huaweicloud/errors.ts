@@ -114,7 +114,7 @@ function classify(status: number, serviceCode: string | undefined, message: stri
         return { code: "HWC_AUTH_FAILED", transient: false, hint: "the signature was rejected: check huaweicloud:secretKey / HW_SECRET_KEY belongs to the access key" };
     }
     if (status === 403 || (serviceCode !== undefined && FORBIDDEN_BMS_CODES.has(serviceCode))) {
-        return { code: "HWC_FORBIDDEN", transient: false, hint: "grant the IAM user the BMS permissions bms:servers:get, bms:servers:resetServerPwd and bms:servers:reboot in this project" };
+        return { code: "HWC_FORBIDDEN", transient: false, hint: "grant the IAM user the BMS permissions bms:servers:get and bms:servers:resetServerPwd (and the reboot action for restart: hard) in this project" };
     }
     if (status === 429 || serviceCode === "APIGW.0308") {
         return { code: "HWC_RATE_LIMITED", transient: true, hint: "Huawei Cloud throttled the call; it is retried with backoff — if this persists, run fewer deployments in parallel" };
