@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+/**
+ * `bmc-credentials`: break-glass commands for when Pulumi is not the right tool at 3 a.m.
+ *
+ *   users          list the used user slots of a BMC
+ *   verify         prove a password by one login
+ *   factory-reset  Supermicro's OEM "restore factory defaults" (raw 0x3c 0x40), only with --yes
+ *
+ * Passwords never come from argv: `IPMI_PASSWORD` (ipmitool's own convention), `--password-file`, or a prompt on the
+ * terminal. Exit codes: 0 success, 1 the BMC or the login failed, 2 usage error (nothing was sent).
+ */
+
+import { readFileSync } from "node:fs";
+import { isCredentialsError } from "../shared/errors";
+import { registerSecrets } from "../shared/redact";
+import { BmcLogin, probeLogin, readSlot, withAdminSession } from "../transport/ipmitool/bmc";
+import { decodeUserAccess, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../transport/ipmitool/codec";
+
+const USAGE = `Usage: bmc-credentials <command> --host HOST [options]
+
+Commands:
+  users                         list used user slots: id, name, privilege, messaging, link auth, callin
+  verify --user NAME            log in once as NAME to prove its password (exit 0 if it works, 1 if not)
+  factory-reset --vendor supermicro --yes
+                                restore the BMC's factory defaults (Supermicro OEM raw 0x3c 0x40): deletes every
+                                user and may reset the network settings; without --yes nothing is sent
+
+Target options:
+  --host HOST                   BMC address (required)
+  --port N                      RMCP+ UDP port (default 623)
+  --username NAME               administrator to log in as (default ADMIN; verify uses --user)
+  --cipher-suite 17|3           RMCP+ cipher suite (default 17)
+  --channel N                   LAN channel for users (default 1)
+  --timeout SECONDS             per-request timeout (default 2)
+  --retries N                   attempts per request (default 2)
+  --privilege LEVEL             session privilege for verify (default USER)
+
+Password (never on the command line):
+  IPMI_PASSWORD                 environment variable, as ipmitool -E reads it
+  --password-file PATH          first line of a file
+  (otherwise)                   prompted for on the terminal, without echo
+
+  -h, --help                    show this help
+
+Exit codes: 0 success, 1 the BMC or the login failed, 2 usage error (nothing was sent).`;
+
+const FACTORY_RESET_WARNING = `factory-reset restores the BMC's factory defaults. It deletes EVERY user account (the BMC
+comes back with its factory administrator and the password on its label) and may reset its network settings (the
+address can fall back to DHCP, cutting off remote access). The BMC reboots and is unreachable for about a minute.
+Nothing was sent. Re-run with --yes to confirm.`;
+
+class UsageError extends Error {}
+
+interface Options {
+    command: string;
+    flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(["host", "port", "username", "cipher-suite", "channel", "timeout", "retries", "user", "vendor", "password-file", "privilege"]);
+const BOOLEAN_FLAGS = new Set(["yes", "help"]);
+
+export function parseArgs(argv: readonly string[]): Options {
+    const flags = new Map<string, string | true>();
+    let command = "";
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "-h") {
+            flags.set("help", true);
+        } else if (a.startsWith("--")) {
+            const [name, inline] = a.slice(2).split("=", 2);
+            if (name === "password" || name === "pass") {
+                throw new UsageError("passwords are never taken from the command line: set IPMI_PASSWORD, use --password-file, or answer the prompt");
+            }
+            if (BOOLEAN_FLAGS.has(name)) {
+                flags.set(name, true);
+            } else if (VALUE_FLAGS.has(name)) {
+                const value = inline ?? argv[++i];
+                if (value === undefined) throw new UsageError(`--${name} needs a value`);
+                flags.set(name, value);
+            } else {
+                throw new UsageError(`unknown option --${name}`);
+            }
+        } else if (!command) {
+            command = a;
+        } else {
+            throw new UsageError(`unexpected argument ${a}`);
+        }
+    }
+    return { command, flags };
+}
+
+function intFlag(o: Options, name: string, fallback: number, min: number, max: number): number {
+    const v = o.flags.get(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+    return n;
+}
+
+function str(o: Options, name: string): string | undefined {
+    const v = o.flags.get(name);
+    return typeof v === "string" ? v : undefined;
+}
+
+async function readPassword(o: Options, io: Io): Promise<string> {
+    const file = str(o, "password-file");
+    let pw: string | undefined;
+    if (file) {
+        pw = readFileSync(file, "utf8").split(/\r?\n/)[0];
+    } else if (io.env.IPMI_PASSWORD !== undefined) {
+        pw = io.env.IPMI_PASSWORD;
+    } else if (io.prompt) {
+        pw = await io.prompt("Password: ");
+    }
+    if (!pw) {
+        throw new UsageError("no password: set IPMI_PASSWORD, use --password-file, or run in a terminal to be prompted");
+    }
+    if (!/^[\x20-\x7e]{1,20}$/.test(pw)) {
+        throw new UsageError("the password must be 1-20 printable ASCII characters");
+    }
+    registerSecrets(pw);
+    return pw;
+}
+
+function target(o: Options, password: string, username: string): BmcLogin {
+    const host = str(o, "host");
+    if (!host) throw new UsageError("--host is required");
+    const suite = intFlag(o, "cipher-suite", 17, 0, 255);
+    if (suite !== 17 && suite !== 3) {
+        throw new UsageError("--cipher-suite must be 17 or 3: other suites lack authentication or encryption (suite 0 accepts any password, CVE-2013-4782)");
+    }
+    return {
+        host,
+        port: intFlag(o, "port", 623, 1, 65535),
+        username,
+        password,
+        cipherSuite: suite,
+        timeoutSeconds: intFlag(o, "timeout", 2, 1, 60),
+        retries: intFlag(o, "retries", 2, 1, 10),
+        fallbackPasswords: [],
+    };
+}
+
+/** What the CLI needs from its surroundings; tests replace it. */
+export interface Io {
+    env: NodeJS.ProcessEnv;
+    out: (line: string) => void;
+    err: (line: string) => void;
+    prompt?: (question: string) => Promise<string>;
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+    let o: Options;
+    try {
+        o = parseArgs(argv);
+        if (o.flags.has("help") || o.command === "help") {
+            io.out(USAGE);
+            return 0;
+        }
+        if (!o.command) throw new UsageError("no command given");
+        if (!["users", "verify", "factory-reset"].includes(o.command)) throw new UsageError(`unknown command ${o.command}`);
+        if (o.command === "factory-reset") {
+            if (str(o, "vendor") !== "supermicro") {
+                throw new UsageError("factory-reset needs --vendor supermicro: the OEM command differs between vendors and only Supermicro's is known");
+            }
+            if (!o.flags.has("yes")) {
+                io.err(FACTORY_RESET_WARNING);
+                return 2;
+            }
+        }
+        if (o.command === "verify" && !str(o, "user")) throw new UsageError("verify needs --user NAME");
+        const password = await readPassword(o, io);
+        if (o.command === "users") return await listUsers(o, password, io);
+        if (o.command === "verify") return await verify(o, password, io);
+        return await factoryReset(o, password, io);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            io.err(`bmc-credentials: ${e.message}\nRun bmc-credentials --help for usage.`);
+            return 2;
+        }
+        io.err(`bmc-credentials: ${isCredentialsError(e) ? e.message : String((e as Error)?.message ?? e)}`);
+        return 1;
+    }
+}
+
+async function listUsers(o: Options, password: string, io: Io): Promise<number> {
+    const login = target(o, password, str(o, "username") ?? "ADMIN");
+    const channel = intFlag(o, "channel", 1, 1, 11);
+    const rows = await withAdminSession(login, {}, async (session) => {
+        const max = decodeUserAccess(await session.one(getUserAccess(channel, 1))).maxUsers;
+        const found: string[] = [];
+        for (let id = 1; id <= max; id++) {
+            const slot = await readSlot(session, channel, id);
+            // The anonymous user (slot 1) has no name; it counts as used when it can log in.
+            if (slot.name === "" && !(id === 1 && slot.access.ipmiMessaging)) continue;
+            const a = slot.access;
+            found.push(
+                [String(id).padEnd(3), (slot.name || "(anonymous)").padEnd(16), privilegeFromCode(a.privilegeCode).padEnd(13),
+                    `msg=${a.ipmiMessaging ? "on" : "off"}`, `link=${a.linkAuth ? "on" : "off"}`, `callin=${a.callin ? "on" : "off"}`,
+                    `enabled=${a.enableStatus}`].join(" "),
+            );
+        }
+        return found;
+    });
+    io.out(`ID  NAME             PRIVILEGE     FLAGS (channel ${channel})`);
+    rows.forEach((r) => io.out(r));
+    return 0;
+}
+
+async function verify(o: Options, password: string, io: Io): Promise<number> {
+    const user = str(o, "user")!;
+    const privilege = (str(o, "privilege") ?? "USER").toUpperCase();
+    if (!Object.values(SESSION_PRIVILEGE).includes(privilege)) {
+        throw new UsageError("--privilege must be CALLBACK, USER, OPERATOR or ADMINISTRATOR");
+    }
+    const outcome = await probeLogin(target(o, password, user), user, password, privilege);
+    if (outcome === "ok") {
+        io.out(`ok: ${user} logged in at ${privilege} privilege`);
+        return 0;
+    }
+    io.err(outcome === "bad-password" ? `rejected: the BMC refused the password for ${user}` : `rejected: the BMC knows no enabled user ${user}`);
+    return 1;
+}
+
+async function factoryReset(o: Options, password: string, io: Io): Promise<number> {
+    const login = target(o, password, str(o, "username") ?? "ADMIN");
+    await withAdminSession(login, { attempts: 1 }, async (session) => {
+        await session.one({ netfn: 0x3c, cmd: 0x40, data: [], label: "Supermicro restore factory defaults (raw 0x3c 0x40)" });
+    });
+    io.out("factory-reset sent: the BMC restores its defaults and reboots (about a minute); log in with its factory credentials");
+    return 0;
+}
+
+function promptHidden(question: string): Promise<string> {
+    return new Promise((resolve) => {
+        const stdin = process.stdin;
+        process.stderr.write(question);
+        stdin.setRawMode?.(true);
+        stdin.resume();
+        let value = "";
+        const onData = (buf: Buffer) => {
+            for (const ch of buf.toString("utf8")) {
+                if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+                    stdin.setRawMode?.(false);
+                    stdin.pause();
+                    stdin.off("data", onData);
+                    process.stderr.write("\n");
+                    resolve(value);
+                    return;
+                }
+                if (ch === "\u0003") {
+                    stdin.setRawMode?.(false);
+                    process.exit(130);
+                }
+                value = ch === "\u007f" ? value.slice(0, -1) : value + ch;
+            }
+        };
+        stdin.on("data", onData);
+    });
+}
+
+if (require.main === module) {
+    run(process.argv.slice(2), {
+        env: process.env,
+        out: (l) => process.stdout.write(`${l}\n`),
+        err: (l) => process.stderr.write(`${l}\n`),
+        prompt: process.stdin.isTTY ? promptHidden : undefined,
+    }).then((code) => {
+        process.exitCode = code;
+    });
+}

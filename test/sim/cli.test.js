@@ -1,0 +1,88 @@
+"use strict";
+// The break-glass CLI as an operator runs it: a real process, passwords from the environment or a file, never argv.
+const assert = require("node:assert/strict");
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { Lab } = require("../lab/lab");
+
+const CLI = path.resolve(__dirname, "../../dist/cli/main.js");
+const cli = (args, env = {}) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe("sim: bmc-credentials CLI", function () {
+  this.timeout(60000);
+  const lab = new Lab();
+  let bmc, target;
+  before(async () => {
+    [bmc] = await lab.start([{ name: "cli", vendor: "supermicro" }]);
+    target = ["--host", "127.0.0.1", "--port", String(bmc.port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1"];
+    await bmc.raw([[0x06, 0x45, 5, ...Buffer.from("ops"), ...new Array(13).fill(0)], [0x06, 0x47, 5, 0x02, ...Buffer.from("Cli-Ops-Pass-1"), 0, 0], [0x06, 0x43, 0x91, 5, 0x03, 0x00], [0x06, 0x47, 5, 0x01]]);
+  });
+  after(() => lab.stop());
+
+  it("--help lists every command and the password sources, exit 0", () => {
+    const r = cli(["--help"]);
+    assert.equal(r.code, 0);
+    for (const w of ["users", "verify", "factory-reset", "IPMI_PASSWORD", "--password-file", "Exit codes"]) assert.ok(r.out.includes(w), w);
+  });
+
+  it("usage errors exit 2 and point at --help; a password on argv is refused", () => {
+    assert.equal(cli([]).code, 2);
+    assert.equal(cli(["frobnicate", ...target]).code, 2);
+    const r = cli(["users", ...target, "--password", "Cli-Argv-Secret"]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /never taken from the command line/);
+    assert.match(cli(["users", "--port", "623"], { IPMI_PASSWORD: "x" }).err, /--host is required/);
+    assert.match(cli(["users", ...target, "--cipher-suite", "0"], { IPMI_PASSWORD: "x" }).err, /CVE-2013-4782/);
+  });
+
+  it("users lists one line per used slot, with privilege and flags", () => {
+    const r = cli(["users", ...target], { IPMI_PASSWORD: "ADMIN" });
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split("\n").slice(1);
+    assert.equal(lines.length, 2, r.out);
+    assert.match(lines[0], /^2\s+ADMIN\s+administrator\s+msg=on/);
+    assert.match(lines[1], /^5\s+ops\s+operator\s+msg=on/);
+  });
+
+  it("verify proves a password by one login (env or file), and exits 1 without echoing a rejected one", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cli-")), "pw");
+    fs.writeFileSync(file, "Cli-Ops-Pass-1\n", { mode: 0o600 });
+    assert.equal(cli(["verify", ...target, "--user", "ops", "--password-file", file]).code, 0);
+    assert.equal(cli(["verify", ...target, "--user", "ops", "--privilege", "operator"], { IPMI_PASSWORD: "Cli-Ops-Pass-1" }).code, 0);
+    const bad = cli(["verify", ...target, "--user", "ops"], { IPMI_PASSWORD: "Cli-Wrong-Pass-9" });
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /refused the password for ops/);
+    assert.ok(!bad.err.includes("Cli-Wrong-Pass-9") && !bad.out.includes("Cli-Wrong-Pass-9"));
+    fs.rmSync(path.dirname(file), { recursive: true });
+  });
+
+  it("no password source and no terminal: exit 2 with what to do", () => {
+    const r = cli(["users", ...target]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /IPMI_PASSWORD/);
+  });
+
+  it("factory-reset without --yes sends nothing, explains what would be lost, exits non-zero", () => {
+    // Aimed at a closed port: if anything were sent, the command would wait for the BMC instead of returning at once.
+    const started = Date.now();
+    const r = cli(["factory-reset", "--host", "127.0.0.1", "--port", "9", "--vendor", "supermicro"], { IPMI_PASSWORD: "ADMIN" });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /EVERY user/);
+    assert.match(r.err, /network settings/);
+    assert.match(r.err, /--yes/);
+    assert.ok(Date.now() - started < 1500);
+    assert.equal(cli(["factory-reset", ...target, "--yes"], { IPMI_PASSWORD: "ADMIN" }).code, 2, "--vendor is required");
+  });
+
+  it("factory-reset --yes sends the OEM command; the simulator answers 'invalid command', reported as exit 1", () => {
+    const r = cli(["factory-reset", ...target, "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "ADMIN" });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /BMC_UNSUPPORTED_COMMAND/);
+    assert.match(r.err, /0x3c 0x40/);
+  });
+});
