@@ -2,48 +2,35 @@
 // `__provider` must be a module reference into node_modules: tiny, byte-identical across installs, free of paths,
 // time, config and secrets, and loadable the way the dynamic-provider host loads it.
 const assert = require("node:assert/strict");
-const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { ROOT, installConsumer, removeConsumer, runInConsumer } = require("../harness/consumer");
 
-const ROOT = path.resolve(__dirname, "../..");
-
-/** A throwaway project with this package copied (not linked) into node_modules and its dependencies beside it. */
-function install() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-consumer-"));
-  const nm = path.join(dir, "node_modules");
-  const pkgDir = path.join(nm, "pulumi-bmc-credentials");
-  fs.mkdirSync(pkgDir, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkgDir, "package.json"));
-  fs.cpSync(path.join(ROOT, "dist"), path.join(pkgDir, "dist"), { recursive: true });
-  for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) {
-    if (entry.startsWith(".")) continue;
-    fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(nm, entry));
-  }
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-  // The programs run from inside the project, so that every require resolves through its node_modules.
-  for (const script of ["serialize-program.js", "load-provider.js"]) {
-    fs.copyFileSync(path.join(ROOT, "test/fixtures", script), path.join(dir, script));
-  }
-  return dir;
+/** Declares one resource of each type in a consumer project; returns each type's `__provider` text. */
+function serializedProviders(dir) {
+  const resources = [
+    {
+      kind: "BmcUser",
+      name: "u",
+      args: { bmc: { host: "10.0.0.5", username: "ADMIN", password: "Sentinel-Ser-001" }, username: "ops", password: "Sentinel-Ser-002", privilege: "user" },
+    },
+    { kind: "BmsPassword", name: "b", args: { serverId: "77616c78-0bc4-4156-b24b-4286586ac350", password: "Sentinel-Ser-003x!" } },
+  ];
+  const registered = JSON.parse(runInConsumer(dir, "register-program.js", JSON.stringify({ resources })));
+  return Object.fromEntries(registered.map((r) => [r.type, r.inputs.__provider]));
 }
-
-// Dependencies are symlinked to save copying 16 MB per install; --preserve-symlinks makes Node see the project's own
-// node_modules layout, as a real install has it.
-const node = (dir, script, input) =>
-  execFileSync(process.execPath, ["--preserve-symlinks", path.join(dir, script)], { cwd: dir, input, encoding: "utf8" });
 
 describe("unit: __provider serialization and packaging", function () {
   this.timeout(60000);
   let first, second, dirs;
 
   before(() => {
-    dirs = [install(), install()];
-    first = JSON.parse(node(dirs[0], "serialize-program.js"));
-    second = JSON.parse(node(dirs[1], "serialize-program.js"));
+    dirs = [installConsumer(), installConsumer()];
+    first = serializedProviders(dirs[0]);
+    second = serializedProviders(dirs[1]);
   });
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  after(() => dirs.forEach(removeConsumer));
 
   it("BmcUser uses the permanent type token and a module reference to the installed package", () => {
     const text = first["pulumi-nodejs:dynamic/bmc:BmcUser"];
@@ -68,7 +55,7 @@ describe("unit: __provider serialization and packaging", function () {
 
   it("loads like the dynamic-provider host loads it and yields the installed provider module", () => {
     for (const text of Object.values(first)) {
-      const r = JSON.parse(node(dirs[0], "load-provider.js", text));
+      const r = JSON.parse(runInConsumer(dirs[0], "load-provider.js", text));
       assert.equal(r.sameModule, true);
       for (const m of ["check", "configure", "create", "delete", "diff", "read", "update"]) assert.ok(r.methods.includes(m), m);
     }
