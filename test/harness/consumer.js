@@ -53,7 +53,23 @@ function runInConsumer(dir, script, input) {
   });
 }
 
+/**
+ * What the program registers with the resource monitor, per version of the program: `versions` maps a version name to
+ * its resource declarations (`{kind, name, args, opts}`); all versions run through the real constructors in one
+ * process. Returns, per version, `{type, name, inputs, additionalSecretOutputs, deleteBeforeReplace}` per resource.
+ */
+function registrations(dir, versions) {
+  const resources = Object.entries(versions).flatMap(([version, rs]) => rs.map((r) => ({ ...r, name: `${version}\u0000${r.name}` })));
+  const registered = JSON.parse(runInConsumer(dir, "register-program.js", JSON.stringify({ resources })));
+  const out = Object.fromEntries(Object.keys(versions).map((v) => [v, []]));
+  for (const r of registered) {
+    const [version, name] = r.name.split("\u0000");
+    out[version].push({ ...r, name });
+  }
+  return out;
+}
+
 /** The SDK directory as the consumer project resolves it (a symlink, kept as such by --preserve-symlinks). */
 const sdkDir = (dir) => path.join(dir, "node_modules/@pulumi/pulumi");
 
-module.exports = { ROOT, NODE_ARGS, installConsumer, removeConsumer, runInConsumer, sdkDir };
+module.exports = { ROOT, NODE_ARGS, installConsumer, removeConsumer, runInConsumer, registrations, sdkDir };
