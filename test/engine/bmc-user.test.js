@@ -7,7 +7,7 @@ const path = require("node:path");
 const { Lab } = require("../lab/lab");
 const { installConsumer, removeConsumer, registrations } = require("../harness/consumer");
 const { Engine, UNKNOWN, isSecret, reveal } = require("../harness/engine");
-const { watchProcesses } = require("../harness/proc-watch");
+const { stackSession } = require("../harness/session");
 const { assertNoSentinel } = require("../harness/secrets");
 
 // At most 16 characters: ipmi_sim keeps 16 bytes of a password. The 20-character one is for the partial failure.
@@ -23,25 +23,7 @@ const pad16 = (s) => [...Buffer.from(s), ...new Array(16 - s.length).fill(0)];
 describe("engine: BmcUser lifecycle through the dynamic-provider process", function () {
   this.timeout(120000);
   const lab = new Lab();
-  let bmc, dir, program, statePath, urn, leaks;
-  const errorsSeen = [];
-  const stateSnapshots = [];
-  const engine = () => new Engine({ programDir: dir, statePath, passphrase: "test-passphrase" });
-  const withEngine = async (fn) => {
-    const e = engine();
-    try {
-      const { result, leaks: found } = await watchProcesses(SENTINELS, () => fn(e));
-      leaks.push(...found);
-      for (const r of [result].flat()) {
-        for (const err of r?.errors ?? []) errorsSeen.push(err.message, ...(err.initFailure?.reasons ?? []));
-        for (const s of r?.steps ?? []) for (const f of s.failures ?? []) errorsSeen.push(f.reason);
-      }
-      return { result, engine: e };
-    } finally {
-      errorsSeen.push(...e.providerOutput);
-      if (fs.existsSync(statePath)) stateSnapshots.push(fs.readFileSync(statePath, "utf8"));
-    }
-  };
+  let bmc, dir, program, urn, statePath, session, withEngine, engine;
 
   before(async () => {
     [bmc] = await lab.start([{ name: "eng", vendor: "supermicro" }]);
@@ -50,7 +32,8 @@ describe("engine: BmcUser lifecycle through the dynamic-provider process", funct
     bmc.admin = { ...bmc.admin, password: ADMIN_PW };
     dir = installConsumer();
     statePath = path.join(dir, "state.json");
-    leaks = [];
+    session = stackSession({ programDir: dir, statePath, sentinels: SENTINELS });
+    ({ run: withEngine, engine } = session);
     const ops = (args = {}) => [{ kind: "BmcUser", name: "ops", args: { bmc: bmc.connection(), username: "ops", password: USER_PW, privilege: "operator", ...args } }];
     program = registrations(dir, { base: ops(), moved: ops({ userId: 4 }), long: ops({ userId: 4, password: LONG_PW }) });
     urn = engine().urn(program.base[0]);
@@ -167,11 +150,7 @@ describe("engine: BmcUser lifecycle through the dynamic-provider process", funct
     assert.equal((await bmc.slot(4)).name, "");
   });
 
-  it("no sentinel password anywhere outside a secret: state file, provider output, errors, argv, environment", () => {
-    assert.deepEqual(leaks, []);
-    assert.ok(errorsSeen.length > 0);
-    assertNoSentinel(SENTINELS, errorsSeen.join("\n"), "provider output and errors");
-    assert.ok(stateSnapshots.length >= 8);
-    for (const text of stateSnapshots) assertNoSentinel(SENTINELS, text, "the state file");
+  it("no sentinel password anywhere outside a secret: state file, provider output, errors, ids, argv, environment", () => {
+    session.assertNoLeaks({ minStates: 8 });
   });
 });
