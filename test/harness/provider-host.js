@@ -25,6 +25,16 @@ const START_TIMEOUT_MS = 15000;
 /** Struct.fromJavaScript rejects `undefined`; the engine's property maps have no such value either. */
 const toStruct = (value) => Struct.fromJavaScript(JSON.parse(JSON.stringify(value ?? {})));
 
+/** Diff and Update requests carry the same fields: olds are the prior outputs, news the checked inputs. */
+function oldsAndNews(req, id, urn, olds, news, oldInputs) {
+  req.setId(id);
+  req.setUrn(urn);
+  req.setOlds(toStruct(olds));
+  req.setNews(toStruct(news));
+  req.setOldInputs(toStruct(oldInputs));
+  return req;
+}
+
 /** An error from Create/Update, with the `ErrorResourceInitFailed` detail decoded when the provider sent one. */
 function decodeError(e) {
   const error = new Error(e.details ?? e.message);
@@ -107,13 +117,7 @@ async function startProviderHost({ programDir, project, config = {}, env = {} })
     },
 
     async diff(id, urn, olds, news, oldInputs) {
-      const req = new providerProto.DiffRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setOlds(toStruct(olds));
-      req.setNews(toStruct(news));
-      req.setOldInputs(toStruct(oldInputs));
-      const res = await call("diff", req);
+      const res = await call("diff", oldsAndNews(new providerProto.DiffRequest(), id, urn, olds, news, oldInputs));
       return { changes: DIFF[res.getChanges()], replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
     },
 
@@ -140,13 +144,7 @@ async function startProviderHost({ programDir, project, config = {}, env = {} })
     },
 
     async update(id, urn, olds, news, oldInputs) {
-      const req = new providerProto.UpdateRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setOlds(toStruct(olds));
-      req.setNews(toStruct(news));
-      req.setOldInputs(toStruct(oldInputs));
-      const res = await call("update", req);
+      const res = await call("update", oldsAndNews(new providerProto.UpdateRequest(), id, urn, olds, news, oldInputs));
       return { properties: res.getProperties()?.toJavaScript() ?? {} };
     },
 

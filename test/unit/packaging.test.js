@@ -2,6 +2,7 @@
 // `__provider` must be a module reference into node_modules: tiny, byte-identical across installs, free of paths,
 // time, config and secrets, and loadable the way the dynamic-provider host loads it.
 const assert = require("node:assert/strict");
+const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -42,6 +43,19 @@ describe("unit: __provider serialization and packaging", function () {
     for (const [type, text] of Object.entries(first)) {
       assert.ok(text.length <= 1024, `${type}: ${text.length} bytes`);
       assert.equal(second[type], text, `${type} differs between installs`);
+    }
+  });
+
+  it("__provider is byte-identical when built from a clean tree a second time", () => {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-clean-build-"));
+    let dir;
+    try {
+      execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.json"), "--outDir", outDir], { cwd: ROOT });
+      dir = installConsumer({ dist: outDir });
+      assert.deepEqual(serializedProviders(dir), first);
+    } finally {
+      removeConsumer(dir);
+      fs.rmSync(outDir, { recursive: true, force: true });
     }
   });
 
