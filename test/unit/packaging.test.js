@@ -6,44 +6,32 @@ const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { ROOT, installConsumer, removeConsumer, runInConsumer } = require("../harness/consumer");
 
-const ROOT = path.resolve(__dirname, "../..");
-
-/** A throwaway project with this package copied (not linked) into node_modules and its dependencies beside it. */
-function install() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-consumer-"));
-  const nm = path.join(dir, "node_modules");
-  const pkgDir = path.join(nm, "pulumi-bmc-credentials");
-  fs.mkdirSync(pkgDir, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkgDir, "package.json"));
-  fs.cpSync(path.join(ROOT, "dist"), path.join(pkgDir, "dist"), { recursive: true });
-  for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) {
-    if (entry.startsWith(".")) continue;
-    fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(nm, entry));
-  }
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-  // The programs run from inside the project, so that every require resolves through its node_modules.
-  for (const script of ["serialize-program.js", "load-provider.js"]) {
-    fs.copyFileSync(path.join(ROOT, "test/fixtures", script), path.join(dir, script));
-  }
-  return dir;
+/** Declares one resource of each type in a consumer project; returns each type's `__provider` text. */
+function serializedProviders(dir) {
+  const resources = [
+    {
+      kind: "BmcUser",
+      name: "u",
+      args: { bmc: { host: "10.0.0.5", username: "ADMIN", password: "Sentinel-Ser-001" }, username: "ops", password: "Sentinel-Ser-002", privilege: "user" },
+    },
+    { kind: "BmsPassword", name: "b", args: { serverId: "77616c78-0bc4-4156-b24b-4286586ac350", password: "Sentinel-Ser-003x!" } },
+  ];
+  const registered = JSON.parse(runInConsumer(dir, "register-program.js", JSON.stringify({ resources })));
+  return Object.fromEntries(registered.map((r) => [r.type, r.inputs.__provider]));
 }
-
-// Dependencies are symlinked to save copying 16 MB per install; --preserve-symlinks makes Node see the project's own
-// node_modules layout, as a real install has it.
-const node = (dir, script, input) =>
-  execFileSync(process.execPath, ["--preserve-symlinks", path.join(dir, script)], { cwd: dir, input, encoding: "utf8" });
 
 describe("unit: __provider serialization and packaging", function () {
   this.timeout(60000);
   let first, second, dirs;
 
   before(() => {
-    dirs = [install(), install()];
-    first = JSON.parse(node(dirs[0], "serialize-program.js"));
-    second = JSON.parse(node(dirs[1], "serialize-program.js"));
+    dirs = [installConsumer(), installConsumer()];
+    first = serializedProviders(dirs[0]);
+    second = serializedProviders(dirs[1]);
   });
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  after(() => dirs.forEach(removeConsumer));
 
   it("BmcUser uses the permanent type token and a module reference to the installed package", () => {
     const text = first["pulumi-nodejs:dynamic/bmc:BmcUser"];
@@ -58,6 +46,19 @@ describe("unit: __provider serialization and packaging", function () {
     }
   });
 
+  it("__provider is byte-identical when built from a clean tree a second time", () => {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-clean-build-"));
+    let dir;
+    try {
+      execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.json"), "--outDir", outDir], { cwd: ROOT });
+      dir = installConsumer({ dist: outDir });
+      assert.deepEqual(serializedProviders(dir), first);
+    } finally {
+      removeConsumer(dir);
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
   it("__provider holds no path, no secret and no captured state", () => {
     for (const text of Object.values(first)) {
       assert.ok(!text.includes(os.tmpdir()) && !text.includes(ROOT) && !text.includes("node_modules/"), text);
@@ -68,7 +69,7 @@ describe("unit: __provider serialization and packaging", function () {
 
   it("loads like the dynamic-provider host loads it and yields the installed provider module", () => {
     for (const text of Object.values(first)) {
-      const r = JSON.parse(node(dirs[0], "load-provider.js", text));
+      const r = JSON.parse(runInConsumer(dirs[0], "load-provider.js", text));
       assert.equal(r.sameModule, true);
       for (const m of ["check", "configure", "create", "delete", "diff", "read", "update"]) assert.ok(r.methods.includes(m), m);
     }

@@ -1,0 +1,163 @@
+"use strict";
+// Engine tier: BmsPassword through the real dynamic-provider process, driven by the engine model
+// (test/harness/engine.js) against the local Huawei BMS emulator. Credentials reach the provider as the engine sends
+// stack config: through Configure, the secret key as a secret; never through argv, env or the resource inputs.
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
+const { installConsumer, removeConsumer, registrations } = require("../harness/consumer");
+const { UNKNOWN, isSecret, reveal } = require("../harness/engine");
+const { stackSession } = require("../harness/session");
+
+const PW = "Sentinel-Bms-7Q!x";
+const BAD_PW = "Sentinel Bms#7Qx"; // a space and '#': refused by check
+const SENTINELS = [PW, BAD_PW, DEFAULT_SK];
+const SERVER_A = "77616c78-0bc4-4156-b24b-4286586ac350";
+const SERVER_B = "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61";
+const OLD_PROVIDER =
+  'exports.handler = () => { console.error("old-provider-code loaded"); return require("pulumi-bmc-credentials/providers/bms-password"); };\n';
+
+describe("engine: BmsPassword lifecycle through the dynamic-provider process", function () {
+  this.timeout(120000);
+  let emu, url, dir, program, urn, session, run, engine;
+  const resets = (id) => emu.server(id).resets;
+
+  before(async () => {
+    emu = createBmsEmulator();
+    url = await emu.start();
+    emu.addServer({ id: SERVER_A, osType: "Linux" });
+    emu.addServer({ id: SERVER_B, osType: "Linux" });
+    dir = installConsumer();
+    session = stackSession({
+      programDir: dir,
+      statePath: path.join(dir, "state.json"),
+      sentinels: SENTINELS,
+      engineOptions: {
+        config: {
+          "huaweicloud:accessKey": DEFAULT_AK,
+          "huaweicloud:secretKey": DEFAULT_SK,
+          "huaweicloud:projectId": DEFAULT_PROJECT,
+          "huaweicloud:region": "cn-north-4",
+        },
+        secretConfigKeys: ["huaweicloud:secretKey"],
+      },
+    });
+    ({ run, engine } = session);
+    const root = (args = {}) => [{ kind: "BmsPassword", name: "root", args: { serverId: SERVER_A, password: PW, endpoint: url, ...args } }];
+    program = registrations(dir, {
+      base: root(),
+      bad: root({ password: BAD_PW }),
+      hard: root({ restart: "hard" }),
+      moved: root({ serverId: SERVER_B }),
+    });
+    urn = engine().urn(program.base[0]);
+  });
+  after(async () => {
+    await emu.close();
+    removeConsumer(dir);
+  });
+
+  it("preview: Check and Diff only, with unknowns; no request reaches the API", async () => {
+    const unknownEndpoint = [{ ...program.base[0], inputs: { ...program.base[0].inputs, endpoint: UNKNOWN } }];
+    for (const regs of [program.base, unknownEndpoint]) {
+      const { result } = await run((e) => e.preview(regs));
+      assert.deepEqual(result.byOp, { create: [urn] });
+    }
+    assert.equal(emu.requests.length, 0);
+  });
+
+  it("a password that breaks the rules fails Check, naming the rule and not the password; nothing is called", async () => {
+    const { result, engine: e } = await run((e) => e.up(program.bad));
+    assert.deepEqual(Object.keys(result.byOp), ["check-failed"]);
+    assert.ok(result.steps[0].failures.some((f) => f.property === "password" && /allowed/.test(f.reason)), JSON.stringify(result.steps[0].failures));
+    assert.deepEqual(e.journal, []);
+    assert.equal(emu.requests.length, 0);
+  });
+
+  it("up resets the password once; the password and its digest are secret in state", async () => {
+    const { result, engine: e } = await run((e) => e.up(program.base));
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.byOp, { create: [urn] });
+    const [r] = e.resources;
+    assert.equal(r.id, SERVER_A);
+    assert.ok(isSecret(r.inputs.password) && isSecret(r.outputs.passwordDigest));
+    assert.equal(r.outputs.password, undefined, "the password is never an output");
+    assert.ok(JSON.stringify(reveal(r.inputs)).includes(PW));
+    assert.equal(resets(SERVER_A), 1);
+  });
+
+  it("a second preview is empty", async () => {
+    const { result } = await run((e) => e.preview(program.base));
+    assert.deepEqual(result.changes, []);
+  });
+
+  it("a server deleted out of band leaves the stack on refresh; once rebuilt, up resets it again", async () => {
+    emu.deleteServer(SERVER_A);
+    const { result: refreshed, engine: e } = await run((e) => e.refresh());
+    assert.deepEqual(refreshed.byOp, { delete: [urn] });
+    assert.deepEqual(e.resources, []);
+    emu.addServer({ id: SERVER_A, osType: "Linux" });
+    const { result: preview } = await run((e) => e.preview(program.base));
+    assert.deepEqual(preview.byOp, { create: [urn] });
+    const { result: up } = await run((e) => e.up(program.base));
+    assert.deepEqual(up.errors, []);
+    assert.equal(resets(SERVER_A), 1);
+    const { result: after } = await run((e) => e.preview(program.base));
+    assert.deepEqual(after.changes, []);
+  });
+
+  it("upgrade: state written by another __provider stays a no-op; refresh runs the code in the outputs", async () => {
+    const e = engine();
+    for (const r of e.resources) r.inputs.__provider = r.outputs.__provider = OLD_PROVIDER;
+    e.save();
+    const { result: preview } = await run((e) => e.preview(program.base));
+    assert.deepEqual(preview.changes, []);
+    const { engine: upped } = await run((e) => e.up(program.base));
+    assert.equal(upped.resources[0].outputs.__provider, OLD_PROVIDER);
+    assert.equal(upped.resources[0].inputs.__provider, program.base[0].inputs.__provider);
+    const { result: refreshed, engine: re } = await run((e) => e.refresh());
+    assert.deepEqual(refreshed.changes, []);
+    assert.match(re.providerOutput.join(""), /old-provider-code loaded/);
+  });
+
+  it("a reboot that fails after the reset is a partial failure: recorded, retried by the next up", async () => {
+    emu.inject({ api: "action", kind: "drop" });
+    const { result, engine: e } = await run((e) => e.up(program.hard));
+    assert.equal(result.errors.length, 1);
+    assert.ok(result.errors[0].initFailure, result.errors[0].message);
+    const [r] = e.resources;
+    assert.ok(r.initErrors.length > 0);
+    assert.equal(r.outputs.pendingRestart, true);
+    assert.equal(r.outputs.__provider, program.hard[0].inputs.__provider);
+    assert.ok(isSecret(r.outputs.passwordDigest));
+    const { result: preview } = await run((e) => e.preview(program.base));
+    assert.deepEqual(preview.byOp, { update: [urn] });
+    const { result: fixed, engine: f } = await run((e) => e.up(program.base));
+    assert.deepEqual(fixed.errors, []);
+    assert.equal(f.resources[0].initErrors, undefined);
+    assert.equal(resets(SERVER_A), 1, "the password was not reset again");
+  });
+
+  it("replace (another serverId) creates the new resource before deleting the old one", async () => {
+    const { result: preview } = await run((e) => e.preview(program.moved));
+    assert.equal(preview.steps[0].op, "replace");
+    assert.deepEqual(preview.steps[0].replaces, ["serverId"]);
+    assert.equal(preview.steps[0].deleteBeforeReplace, false);
+    const { result, engine: e } = await run((e) => e.up(program.moved));
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(e.journal, [`create ${urn}`, `delete ${SERVER_A}`]);
+    assert.equal(e.resources[0].id, SERVER_B);
+    assert.equal(resets(SERVER_B), 1);
+  });
+
+  it("destroy forgets the resource (a reset cannot be undone) and says so", async () => {
+    const { result, engine: e } = await run((e) => e.destroy());
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(e.resources, []);
+    assert.match(e.providerOutput.join(""), /nothing to undo/);
+  });
+
+  it("no sentinel password or secret key anywhere outside a secret: state file, provider output, errors, ids, argv, environment", () => {
+    session.assertNoLeaks({ minStates: 10 });
+  });
+});
