@@ -102,6 +102,29 @@ describe("unit: BmcUser check()", () => {
     assert.deepEqual(await failuresFor(valid({ ...self, enabled: false, allowSelfLockout: true })), []);
   });
 
+  it("refuses to rename the login account (known from the prior inputs) unless allowSelfLockout", async () => {
+    const prior = valid({ username: "ADMIN", privilege: "administrator" });
+    const renamed = { ...prior, username: "ADMIN2" };
+    const failures = (await bmcUserProvider.check(prior, renamed)).failures;
+    assert.deepEqual(failures.map((f) => f.property), ["username"]);
+    assert.match(failures[0].reason, /rename the account the provider logs in with.*allowSelfLockout/);
+    assert.deepEqual((await bmcUserProvider.check(prior, { ...renamed, allowSelfLockout: true })).failures, []);
+    // Not the login account before: renaming is an ordinary in-place change.
+    assert.deepEqual((await bmcUserProvider.check(valid(), valid({ username: "ops2" }))).failures, []);
+    // A create has no prior inputs.
+    assert.deepEqual((await bmcUserProvider.check({}, renamed)).failures, []);
+  });
+
+  it("counts an administrator only when named, enabled for IPMI messaging and not reported disabled", () => {
+    const { isActiveAdministrator } = require("../../dist/transport/ipmitool/bmc");
+    const access = { privilege: "administrator", ipmiMessaging: true, enableStatus: "unspecified" };
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access }), true);
+    assert.equal(isActiveAdministrator({ name: "", access }), false);
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access: { ...access, privilege: "operator" } }), false);
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access: { ...access, ipmiMessaging: false } }), false);
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access: { ...access, enableStatus: "disabled" } }), false);
+  });
+
   it("in preview, unknown values are not reported as failures, and known bad values still are", async () => {
     const r = await bmcUserProvider.check({}, valid({ password: UNKNOWN, bmc: { password: UNKNOWN } }));
     assert.deepEqual(r.failures, []);
