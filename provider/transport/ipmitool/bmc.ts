@@ -192,7 +192,10 @@ export async function detectLanChannel(session: IpmiSession, ctx: { host: string
         if (r.ok && r.data.length >= 2 && decodeChannelInfo(r.data).isLan) {
             return ch;
         }
-        if (!r.ok && r.error.code === "BMC_TIMEOUT") {
+        // A stall or a passing error (0xC0 busy, 0xFF unspecified: a BMC whose controller is down answers every
+        // command with it) says nothing about the channel: report it, and let the operation retry, instead of
+        // probing on and blaming a missing LAN channel.
+        if (!r.ok && r.error.transient) {
             throw r.error;
         }
     }
