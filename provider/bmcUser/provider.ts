@@ -107,7 +107,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
  * recreates it). Side-effect free.
  */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const prior = props as BmcUserOutputs;
+    const prior = priorOutputs(id, props);
     const login = toLogin(prior.bmc);
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
@@ -129,8 +129,8 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
 
 /** Applies only what differs from the live slot, in one session, then verifies the password. */
 export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const prior = olds as BmcUserOutputs;
     const inputs = parseInputs(news);
+    const prior = priorOutputs(id, olds);
     registerSecrets(prior.password, ...collectSecrets(olds));
     const channel = prior.channel;
     const slot = prior.userId;
@@ -173,8 +173,8 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
  * remove the account the provider logs in with unless `allowSelfLockout` is set. A slot that is already empty or now
  * holds another account is left alone.
  */
-async function deleteResource(_id: string, props: Props): Promise<void> {
-    const prior = props as BmcUserOutputs;
+async function deleteResource(id: string, props: Props): Promise<void> {
+    const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
     if (prior.username === prior.bmc?.username && !prior.allowSelfLockout) {
         throw new CredentialsError("SELF_LOCKOUT_REFUSED", {
@@ -227,6 +227,28 @@ function parseInputs(props: Props): BmcUserInputs {
         });
     }
     return inputs;
+}
+
+/**
+ * Prior outputs as `read`, `update` and `delete` receive them. State written by hand, or by an import without
+ * properties, may lack the connection or the slot: that is an input problem, reported as such instead of a TypeError.
+ */
+function priorOutputs(id: string, props: Props): BmcUserOutputs {
+    const prior = (props ?? {}) as Partial<BmcUserOutputs>;
+    const missing = [
+        !prior.bmc || typeof prior.bmc !== "object" || typeof prior.bmc.host !== "string" || typeof prior.bmc.username !== "string" || typeof prior.bmc.password !== "string"
+            ? "bmc (host, username, password)"
+            : "",
+        typeof prior.channel !== "number" ? "channel" : "",
+        typeof prior.userId !== "number" ? "userId" : "",
+    ].filter(Boolean);
+    if (missing.length > 0) {
+        throw new CredentialsError("INVALID_INPUT", {
+            message: `the stored state of ${id} lacks ${missing.join(", ")}`,
+            hint: "the state was not written by this provider (hand edit or import without properties): remove it with `pulumi state delete` and let `pulumi up` adopt the account",
+        });
+    }
+    return prior as BmcUserOutputs;
 }
 
 function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {

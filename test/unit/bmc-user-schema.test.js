@@ -139,3 +139,11 @@ describe("unit: BmcUser check()", () => {
     }
   });
 });
+
+describe("unit: BmcUser state without a connection", () => {
+  it("read and delete report INVALID_INPUT naming what the state lacks, not a TypeError", async () => {
+    for (const call of [() => bmcUserProvider.read("h:623/ch1/user3", { username: "ops" }), () => bmcUserProvider.delete("h:623/ch1/user3", {})]) {
+      await assert.rejects(call(), (e) => e.code === "INVALID_INPUT" && /lacks bmc/.test(e.message));
+    }
+  });
+});
