@@ -24,10 +24,14 @@ import {
 import {
     BmcLogin,
     Candidate,
+    SlotState,
+    anotherAdministrator,
     detectLanChannel,
+    isActiveAdministrator,
     findSlot,
     probeLogin,
     readSlot,
+    rememberLogin,
     withAdminSession,
 } from "../transport/ipmitool/bmc";
 import type { IpmiSession } from "../transport/ipmitool/session";
@@ -45,14 +49,14 @@ import {
     resourceId,
     slotMismatches,
 } from "./plan";
-import { BmcUserInputs, collectSecrets, validateBmcUserInputs } from "./schema";
+import { BmcUserInputs, collectSecrets, selfRenameFailure, validateBmcUserInputs } from "./schema";
 
 type Props = Record<string, any>;
 
 /** Validates inputs and fills in defaults. Pure: no BMC is contacted, so preview stays fast and offline. */
-export async function check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
+export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
     registerSecrets(...collectSecrets(news ?? {}));
-    const { inputs, failures, unknown } = validateBmcUserInputs(news ?? {});
+    const { inputs, failures, unknown } = validateBmcUserInputs(news ?? {}, olds ?? undefined);
     if (failures.length > 0 || !inputs || unknown.size > 0) {
         return { inputs: news, failures };
     }
@@ -78,19 +82,22 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let slot: number | undefined;
     let channel: number | undefined;
     let loginLabel = "password";
+    let rotationProven = false;
     try {
-        await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation }, async (session, label) => {
+        await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation }, async (session, label, loginPassword) => {
             loginLabel = label;
             channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc));
             session.setContext({ channel });
             slot = await resolveSlot(session, inputs, channel);
             session.setContext({ userId: slot });
+            await guardLastAdministrator(session, inputs, channel, slot, await readSlot(session, channel, slot));
             await applyAndReadBack(session, inputs, channel, slot, undefined, true);
+            rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
         throw partialIfCreated(e, props, inputs, channel, slot, loginLabel);
     }
-    const outs = await verified(props, inputs, channel!, slot!, loginLabel);
+    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven);
     return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
 }
 
@@ -100,7 +107,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
  * recreates it). Side-effect free.
  */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const prior = props as BmcUserOutputs;
+    const prior = priorOutputs(id, props);
     const login = toLogin(prior.bmc);
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
@@ -122,31 +129,43 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
 
 /** Applies only what differs from the live slot, in one session, then verifies the password. */
 export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    const prior = olds as BmcUserOutputs;
     const inputs = parseInputs(news);
+    const prior = priorOutputs(id, olds);
     registerSecrets(prior.password, ...collectSecrets(olds));
     const channel = prior.channel;
     const slot = prior.userId;
     const setPassword = passwordNeedsWrite(prior, inputs);
+    const rename = selfRenameFailure(inputs, prior);
+    if (rename) {
+        // check() refuses this too; the engine may skip check (e.g. state edited by hand), so refuse before any write.
+        throw new CredentialsError("SELF_LOCKOUT_REFUSED", {
+            message: `refusing to rename ${prior.username} to ${inputs.username}: ${rename.reason}`,
+            hint: "create the new name as a second administrator account, move bmc.username to it, then remove the old one",
+            context: { host: prior.host, port: prior.port, slot },
+        });
+    }
     let loginLabel = prior.bmcLogin ?? "password";
+    let rotationProven = false;
     try {
         await withAdminSession(
             toLogin(inputs.bmc),
             { extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)] },
-            async (session, label) => {
+            async (session, label, loginPassword) => {
                 loginLabel = label;
                 session.setContext({ channel, userId: slot });
                 const live = await readSlot(session, channel, slot);
                 if (!isEmptySlot(live.name) && live.name !== prior.username && live.name !== inputs.username) {
                     throw slotTaken(inputs, channel, slot);
                 }
+                await guardLastAdministrator(session, inputs, channel, slot, live);
                 await applyAndReadBack(session, inputs, channel, slot, live, setPassword);
+                rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
             },
         );
     } catch (e) {
         throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id);
     }
-    return { outs: await verified(news, inputs, channel, slot, loginLabel, id) };
+    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven) };
 }
 
 /**
@@ -154,8 +173,8 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
  * remove the account the provider logs in with unless `allowSelfLockout` is set. A slot that is already empty or now
  * holds another account is left alone.
  */
-async function deleteResource(_id: string, props: Props): Promise<void> {
-    const prior = props as BmcUserOutputs;
+async function deleteResource(id: string, props: Props): Promise<void> {
+    const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
     if (prior.username === prior.bmc?.username && !prior.allowSelfLockout) {
         throw new CredentialsError("SELF_LOCKOUT_REFUSED", {
@@ -171,6 +190,7 @@ async function deleteResource(_id: string, props: Props): Promise<void> {
         if (isEmptySlot(live.name) || live.name !== prior.username) {
             return;
         }
+        await guardLastAdministrator(session, undefined, channel, userId, live, prior);
         // A random password first: should the slot ever be re-enabled, the old password no longer opens it.
         const scramble = randomBytes(15).toString("base64").slice(0, 20);
         registerSecrets(scramble);
@@ -207,6 +227,28 @@ function parseInputs(props: Props): BmcUserInputs {
         });
     }
     return inputs;
+}
+
+/**
+ * Prior outputs as `read`, `update` and `delete` receive them. State written by hand, or by an import without
+ * properties, may lack the connection or the slot: that is an input problem, reported as such instead of a TypeError.
+ */
+function priorOutputs(id: string, props: Props): BmcUserOutputs {
+    const prior = (props ?? {}) as Partial<BmcUserOutputs>;
+    const missing = [
+        !prior.bmc || typeof prior.bmc !== "object" || typeof prior.bmc.host !== "string" || typeof prior.bmc.username !== "string" || typeof prior.bmc.password !== "string"
+            ? "bmc (host, username, password)"
+            : "",
+        typeof prior.channel !== "number" ? "channel" : "",
+        typeof prior.userId !== "number" ? "userId" : "",
+    ].filter(Boolean);
+    if (missing.length > 0) {
+        throw new CredentialsError("INVALID_INPUT", {
+            message: `the stored state of ${id} lacks ${missing.join(", ")}`,
+            hint: "the state was not written by this provider (hand edit or import without properties): remove it with `pulumi state delete` and let `pulumi up` adopt the account",
+        });
+    }
+    return prior as BmcUserOutputs;
 }
 
 function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
@@ -279,6 +321,94 @@ function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): Creden
     });
 }
 
+/**
+ * Refuses to take the last administrator of the LAN channel away: a write that demotes, disables or cuts IPMI
+ * messaging of an active administrator (or, with `desired` undefined, deletes it) when no other slot is an active
+ * administrator. Recovering from that needs in-band access or a factory reset. `allowSelfLockout` overrides.
+ */
+async function guardLastAdministrator(
+    session: IpmiSession,
+    desired: BmcUserInputs | undefined,
+    channel: number,
+    slot: number,
+    live: SlotState,
+    prior?: Pick<BmcUserOutputs, "allowSelfLockout" | "host" | "port">,
+): Promise<void> {
+    const allow = desired ? desired.allowSelfLockout : prior?.allowSelfLockout;
+    const keepsAdmin = desired !== undefined && desired.privilege === "administrator" && desired.enabled && desired.ipmiMessaging;
+    if (allow || keepsAdmin || !isActiveAdministrator(live)) {
+        return;
+    }
+    if (await anotherAdministrator(session, channel, slot, live.access.maxUsers)) {
+        return;
+    }
+    const verb = desired ? "demote, disable or cut IPMI messaging of" : "delete";
+    throw new CredentialsError("SELF_LOCKOUT_REFUSED", {
+        message: `refusing to ${verb} ${live.name}: it is the last administrator on LAN channel ${channel}, and nobody could manage this BMC over the network afterwards`,
+        hint:
+            "enable a second administrator account first (e.g. another BmcUser with privilege administrator that this one dependsOn), " +
+            "or set allowSelfLockout: true if losing LAN administration is intended",
+        context: { host: desired?.bmc.host ?? prior?.host, port: desired?.bmc.port ?? prior?.port, channel, slot },
+    });
+}
+
+/**
+ * Rotating the login account's own password, inside the still-open admin session: after the new password is written
+ * and read back, a fresh session must open with it before success is reported. If it does not, the password this
+ * session logged in with is written back, so the BMC stays reachable with the credentials the stack knows, and the
+ * operation fails. On success, later operations in this run log in with the new password first.
+ *
+ * Returns true when the new password is proven (no separate verification login is needed afterwards).
+ */
+async function proveSelfRotation(
+    session: IpmiSession,
+    inputs: BmcUserInputs,
+    channel: number,
+    slot: number,
+    loginPassword: string,
+    passwordWritten: boolean,
+): Promise<boolean> {
+    if (inputs.username !== inputs.bmc.username || !passwordWritten) {
+        return false;
+    }
+    const login = toLogin(inputs.bmc);
+    if (loginPassword === inputs.password) {
+        // This session logged in with the new password (a rerun after an interrupted rotation): already proven.
+        return true;
+    }
+    let why: string;
+    try {
+        const outcome = await probeLogin(login, inputs.username, inputs.password, "ADMINISTRATOR");
+        if (outcome === "ok") {
+            rememberLogin(login, inputs.password);
+            return true;
+        }
+        why = outcome === "bad-password" ? "the BMC rejected the new password at login" : "the BMC did not let the account log in";
+    } catch (e) {
+        why = `the fresh session failed (${isCredentialsError(e) ? e.code : "unexpected error"})`;
+    }
+    const ctx = { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot };
+    const [restored] = await session.run([setUserPassword(slot, loginPassword, passwordSizeFor(loginPassword))]).catch((e) => [
+        { ok: false as const, error: e as CredentialsError },
+    ]);
+    if (!restored.ok) {
+        throw new CredentialsError("BMC_ROTATION_FAILED", {
+            message: `rotating the login account ${inputs.username}: ${why}, and restoring the previous password failed too`,
+            hint:
+                "the BMC may now hold either password: keep both in bmc.password / bmc.fallbackPasswords for the next run, " +
+                "or reset the account from a second administrator",
+            context: ctx,
+        });
+    }
+    throw new CredentialsError("BMC_ROTATION_ROLLED_BACK", {
+        message: `rotating the login account ${inputs.username}: ${why}; the previous password was restored`,
+        hint:
+            "the firmware may truncate 20-byte passwords or apply its own rules: try a password of at most 16 characters " +
+            "that meets the vendor's complexity rules",
+        context: ctx,
+    });
+}
+
 /** Writes what differs, then reads the slot back in the same session and fails if it does not match. */
 async function applyAndReadBack(
     session: IpmiSession,
@@ -311,9 +441,12 @@ async function verified(
     slot: number,
     loginLabel: string,
     existingId?: string,
+    alreadyVerified = false,
 ): Promise<BmcUserOutputs> {
     let passwordState: PasswordState = "not-checked";
-    if (canVerifyByLogin(inputs)) {
+    if (alreadyVerified) {
+        passwordState = "verified";
+    } else if (canVerifyByLogin(inputs)) {
         const outcome = await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">]);
         if (outcome !== "ok") {
             const error = new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {

@@ -76,8 +76,9 @@ export interface BmcUserArgs {
      */
     verifyPassword?: pulumi.Input<"login" | "off">;
     /**
-     * Allows disabling, demoting or deleting the account that `bmc.username` logs in with. Default `false`: such changes
-     * are refused, because the provider could not log in afterwards.
+     * Allows disabling, demoting, renaming or deleting the account that `bmc.username` logs in with, and demoting,
+     * disabling or deleting the LAN channel's last active administrator. Default `false`: such changes are refused,
+     * because the provider (or anyone) could not administer the BMC over the network afterwards.
      */
     allowSelfLockout?: pulumi.Input<boolean>;
 }

@@ -103,17 +103,47 @@ export const bmcUserInputSchema = z.strictObject(
 /** Inputs after `check`: defaults filled in. */
 export type BmcUserInputs = z.output<typeof bmcUserInputSchema>;
 
+/** The part of prior inputs or outputs that tells whether the resource manages the login account. */
+export interface PriorIdentity {
+    username?: unknown;
+    bmc?: { username?: unknown } | unknown;
+}
+
+/** True when `prior` managed the account that `bmc.username` logged in with. */
+export function managedLoginAccount(prior: PriorIdentity | undefined): boolean {
+    const bmc = prior?.bmc as { username?: unknown } | undefined;
+    return typeof prior?.username === "string" && prior.username === bmc?.username;
+}
+
+const lockoutWhy = (what: string) =>
+    `${what} the account the provider logs in with (bmc.username); the next operation could not log in. ` +
+    "Manage it from a second administrator account, or set allowSelfLockout: true if that is intended";
+
+/**
+ * Renaming the login account: its old name is what `bmc.username` (and every other resource on the BMC) logs in with,
+ * and a login under the new name cannot happen before the rename. Detected against the prior inputs or outputs.
+ */
+export function selfRenameFailure(inputs: Pick<BmcUserInputs, "username" | "allowSelfLockout">, prior: PriorIdentity | undefined): CheckFailure | undefined {
+    if (inputs.allowSelfLockout || !managedLoginAccount(prior) || inputs.username === prior!.username) {
+        return undefined;
+    }
+    return { property: "username", reason: lockoutWhy("this would rename") };
+}
+
 /**
  * Refuses inputs that would lock the provider out of the BMC: the managed account is the one `bmc.username` logs in
- * with, and it would be disabled, lose IPMI messaging, or drop below administrator.
+ * with, and it would be disabled, lose IPMI messaging, drop below administrator, or (given the prior inputs) be
+ * renamed.
  */
-export function selfLockoutFailures(inputs: BmcUserInputs): CheckFailure[] {
+export function selfLockoutFailures(inputs: BmcUserInputs, prior?: PriorIdentity): CheckFailure[] {
+    const rename = selfRenameFailure(inputs, prior);
+    if (rename) {
+        return [rename];
+    }
     if (inputs.allowSelfLockout || inputs.username !== inputs.bmc.username) {
         return [];
     }
-    const why = (what: string) =>
-        `${what} the account the provider logs in with (bmc.username); the next operation could not log in. ` +
-        "Manage it from a second administrator account, or set allowSelfLockout: true if that is intended";
+    const why = lockoutWhy;
     const failures: CheckFailure[] = [];
     if (!inputs.enabled) {
         failures.push({ property: "enabled", reason: why("this would disable") });
@@ -135,8 +165,8 @@ export interface ValidationResult {
     unknown: Set<string>;
 }
 
-/** Validates raw inputs as the engine sends them (may hold preview unknowns and `__provider`). */
-export function validateBmcUserInputs(raw: Record<string, unknown>): ValidationResult {
+/** Validates raw inputs as the engine sends them (may hold preview unknowns and `__provider`); `prior` = old inputs. */
+export function validateBmcUserInputs(raw: Record<string, unknown>, prior?: PriorIdentity): ValidationResult {
     const { __provider: _ignored, ...rest } = raw ?? {};
     const secrets = collectSecrets(rest);
     const { value, unknown } = stripUnknowns(rest);
@@ -145,7 +175,7 @@ export function validateBmcUserInputs(raw: Record<string, unknown>): ValidationR
         const failures = failuresFromZod(parsed.error, secrets).filter((f) => !isUnderUnknown(f.property, unknown));
         return { failures, unknown };
     }
-    return { inputs: parsed.data, failures: unknown.size ? [] : selfLockoutFailures(parsed.data), unknown };
+    return { inputs: parsed.data, failures: unknown.size ? [] : selfLockoutFailures(parsed.data, prior), unknown };
 }
 
 function isUnderUnknown(property: string, unknown: Set<string>): boolean {

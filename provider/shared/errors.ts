@@ -33,6 +33,8 @@ export type ErrorCode =
     | "BMC_SLOT_TAKEN"
     | "BMC_READBACK_MISMATCH"
     | "BMC_PASSWORD_NOT_VERIFIED"
+    | "BMC_ROTATION_ROLLED_BACK"
+    | "BMC_ROTATION_FAILED"
     // Huawei Cloud
     | "HWC_CREDENTIALS_MISSING"
     | "HWC_AUTH_FAILED"

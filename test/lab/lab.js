@@ -11,6 +11,7 @@
 const { spawn, spawnSync } = require("node:child_process");
 const dgram = require("node:dgram");
 const fs = require("node:fs");
+const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
 
@@ -210,26 +211,7 @@ class Lab {
     const guid = `a1b2c3d4e5f60718293a4b5c${(++guidCounter + process.pid * 64).toString(16).padStart(8, "0").slice(-8)}`;
     fs.writeFileSync(path.join(dir, "lan.conf"), lanConf({ name, port, consolePort, guid, personality }));
     fs.writeFileSync(path.join(dir, "cmds.emu"), cmdsEmu(personality));
-    const log = fs.openSync(path.join(dir, "sim.log"), "w");
-    const proc = spawn("ipmi_sim", ["-c", "lan.conf", "-f", "cmds.emu", "-s", "state", "-n"], {
-      cwd: dir,
-      stdio: ["ignore", log, log],
-    });
-    fs.closeSync(log);
-    started.set(proc.pid, { proc, dir });
-    let exited = false;
-    proc.on("exit", () => {
-      exited = true;
-      started.delete(proc.pid);
-    });
-    const deadline = Date.now() + 10000;
-    while (!udpPortBound(port)) {
-      if (exited || Date.now() > deadline) {
-        const log = fs.readFileSync(path.join(dir, "sim.log"), "utf8");
-        throw new Error(`ipmi_sim ${name} did not start on port ${port}: ${log.slice(-500)}`);
-      }
-      await sleep(20);
-    }
+    const proc = await spawnSimulator(name, dir, port, "w");
     const bmc = new SimulatedBmc({ name, vendor, port, consolePort, pid: proc.pid, proc, dir, admin: { username: personality.username, password: personality.password }, manufacturerId: personality.manufacturerId });
     this.bmcs.push(bmc);
     return bmc;
@@ -240,12 +222,79 @@ class Lab {
     await stopPid(bmc.pid, bmc.proc);
   }
 
+  /**
+   * Restarts one BMC by PID on the same port, keeping its saved state (users survive, sessions do not). ipmi_sim
+   * writes its user table lazily, about a second after a change (0.9 s observed), so a restart sooner loses the
+   * change; `settleMs` waits for that first, as a real BMC's flash write would have completed.
+   */
+  async restart(bmc, { settleMs = 1500 } = {}) {
+    await sleep(settleMs);
+    await stopPid(bmc.pid, bmc.proc);
+    if (bmc.consolePort) {
+      // A console connection that was open when the simulator stopped keeps its port in TIME_WAIT, and ipmi_sim binds
+      // without SO_REUSEADDR: move the console to a fresh port.
+      const consolePort = await freeUdpPort();
+      const conf = path.join(bmc.dir, "lan.conf");
+      fs.writeFileSync(conf, fs.readFileSync(conf, "utf8").replace(`console 127.0.0.1 ${bmc.consolePort}`, `console 127.0.0.1 ${consolePort}`));
+      bmc.consolePort = consolePort;
+    }
+    const proc = await spawnSimulator(bmc.name, bmc.dir, bmc.port, "a");
+    Object.assign(bmc, { pid: proc.pid, proc });
+  }
+
+  /**
+   * Opens the simulator's debug console (TCP) for commands such as `mc_disable 0x20`. Deviation 17: once a console
+   * client disconnects ipmi_sim spins at 100 % CPU, so callers stop that BMC by PID (`stopOne`) before `close()`.
+   */
+  async console(bmc) {
+    if (!bmc.consolePort) throw new Error(`${bmc.name} was started without { console: true }`);
+    const socket = net.connect(bmc.consolePort, "127.0.0.1");
+    await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    socket.on("error", () => {});
+    let text = "";
+    socket.on("data", (d) => (text += d.toString("latin1")));
+    return {
+      /** Sends one console line and waits briefly for the simulator to act on it. */
+      async send(line) {
+        socket.write(`${line}\n`);
+        await sleep(100);
+        return text;
+      },
+      close: () => socket.destroy(),
+    };
+  }
+
   /** Stops every BMC this lab started and removes its files. */
   async stop() {
     await Promise.all(this.bmcs.map((b) => stopPid(b.pid, b.proc)));
     this.bmcs = [];
     fs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** Starts ipmi_sim in `dir` (log opened with `flags`), records its PID, and waits until it listens on `port`. */
+async function spawnSimulator(name, dir, port, flags) {
+  const log = fs.openSync(path.join(dir, "sim.log"), flags);
+  const proc = spawn("ipmi_sim", ["-c", "lan.conf", "-f", "cmds.emu", "-s", "state", "-n"], {
+    cwd: dir,
+    stdio: ["ignore", log, log],
+  });
+  fs.closeSync(log);
+  started.set(proc.pid, { proc, dir });
+  let exited = false;
+  proc.on("exit", () => {
+    exited = true;
+    started.delete(proc.pid);
+  });
+  const deadline = Date.now() + 10000;
+  while (!udpPortBound(port)) {
+    if (exited || Date.now() > deadline) {
+      const text = fs.readFileSync(path.join(dir, "sim.log"), "utf8");
+      throw new Error(`ipmi_sim ${name} did not start on port ${port}: ${text.slice(-500)}`);
+    }
+    await sleep(20);
+  }
+  return proc;
 }
 
 async function stopPid(pid, proc) {

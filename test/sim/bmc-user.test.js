@@ -3,14 +3,13 @@
 // Out-of-band changes and checks use the lab's own ipmitool calls, never the provider's transport.
 const assert = require("node:assert/strict");
 const { Lab } = require("../lab/lab");
-const { watchProcesses: watchProcessesFor } = require("../harness/proc-watch");
+const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
 
 // At most 16 bytes: ipmi_sim stores only 16 (its 20-byte deviation has a test of its own below).
 const SENTINELS = ["Sentinel-Ops-471", "Sentinel-Mon-081", "Sentinel-Rot-202", "Sentinel-Adm-999"];
 
-/** Samples argv and environment of every process while `fn` runs; returns what it saw that contains a sentinel. */
-const watchProcesses = (fn) => watchProcessesFor(SENTINELS, fn);
+const scan = new SentinelScan(SENTINELS);
 
 async function checked(news) {
   const r = await provider.check({}, news);
@@ -54,8 +53,8 @@ describe("sim: BmcUser against ipmi_sim", function () {
 
     it("create sets every field in one session, verifies by login, and keeps secrets off argv and env", async () => {
       inputs = await checked({ bmc: smc.connection(), username: "ops", password: SENTINELS[0], privilege: "operator" });
-      const { result, leaks } = await watchProcesses(() => provider.create(inputs));
-      assert.deepEqual(leaks, [], "a password appeared in a process argv or environment");
+      const { result, error } = await scan.watch(() => provider.create(inputs));
+      assert.ok(!error, error?.message);
       ({ id, outs } = result);
       assert.match(id, /^127\.0\.0\.1:\d+\/ch1\/user3$/);
       noSentinel(id);

@@ -45,47 +45,7 @@ describe("unit: BmcUser check()", () => {
     assert.equal(r.inputs.channel, undefined);
   });
 
-  const bad = [
-    ["username too long", { username: "a".repeat(17) }, "username", /16 bytes/],
-    ["empty username", { username: "" }, "username", /empty/],
-    ["non-ASCII username", { username: "opérateur" }, "username", /printable ASCII/],
-    ["password too long", { password: "x".repeat(21) }, "password", /20 bytes/],
-    ["NUL in password", { password: "NUL\u0000in-pass" }, "password", /printable ASCII/],
-    ["empty password", { password: "" }, "password", /empty/],
-    ["unknown privilege", { privilege: "root" }, "privilege", /administrator, operator/],
-    ["missing privilege", { privilege: undefined }, "privilege", /one of/],
-    ["slot 0", { userId: 0 }, "userId", /not a valid/],
-    ["slot 1", { userId: 1 }, "userId", /anonymous/],
-    ["slot 64", { userId: 64 }, "userId", /between 2 and 63/],
-    ["fractional slot", { userId: 2.5 }, "userId", /whole number/],
-    ["slot as string", { userId: "3" }, "userId", /must be a number/],
-    ["channel 0", { channel: 0 }, "channel", /between 1 and 11/],
-    ["enabled as string", { enabled: "yes" }, "enabled", /true or false/],
-    ["verifyPassword bogus", { verifyPassword: "test" }, "verifyPassword", /"login" or "off"/],
-    ["typo in a property", { privlege: "user" }, "(inputs)", /unknown property/],
-    ["cipher suite 0", { bmc: { cipherSuite: 0 } }, "bmc.cipherSuite", /CVE-2013-4782/],
-    ["cipher suite 1", { bmc: { cipherSuite: 1 } }, "bmc.cipherSuite", /17 .* or 3/],
-    ["empty host", { bmc: { host: "" } }, "bmc.host", /must not be empty/],
-    ["host with a space", { bmc: { host: "bmc 1" } }, "bmc.host", /IP address or a DNS name/],
-    ["port 0", { bmc: { port: 0 } }, "bmc.port", /between 1 and 65535/],
-    ["port 70000", { bmc: { port: 70000 } }, "bmc.port", /between 1 and 65535/],
-    ["negative timeout", { bmc: { timeoutSeconds: -1 } }, "bmc.timeoutSeconds", /between 1 and 60/],
-    ["retries 0 (ipmitool would use its default)", { bmc: { retries: 0 } }, "bmc.retries", /between 1 and 10/],
-    ["login password too long", { bmc: { password: "y".repeat(21) } }, "bmc.password", /20 bytes/],
-    ["NUL in login password", { bmc: { password: "Bad\u0000Secret" } }, "bmc.password", /printable ASCII/],
-    ["too many fallbacks", { bmc: { fallbackPasswords: ["a", "b", "c", "d", "e"] } }, "bmc.fallbackPasswords", /at most 4/],
-    ["bad fallback", { bmc: { fallbackPasswords: ["Sentinel-Fallback-1", "\u0001"] } }, "bmc.fallbackPasswords[1]", /printable ASCII/],
-  ];
-  for (const [what, overrides, property, reason] of bad) {
-    it(`refuses ${what} with a failure on ${property}`, async () => {
-      const news = valid(overrides);
-      if ("privilege" in overrides && overrides.privilege === undefined) delete news.privilege;
-      const failures = await failuresFor(news);
-      const f = failures.find((x) => x.property === property);
-      assert.ok(f, `expected a failure on ${property}, got ${JSON.stringify(failures)}`);
-      assert.match(f.reason, reason);
-    });
-  }
+  // The invalid-input table lives in bad-input.test.js, with BmsPassword's.
 
   it("accepts the cipher suites 17 and 3 and nothing else", async () => {
     assert.deepEqual(await failuresFor(valid({ bmc: { cipherSuite: 3 } })), []);
@@ -102,6 +62,29 @@ describe("unit: BmcUser check()", () => {
     assert.deepEqual(await failuresFor(valid({ ...self, enabled: false, allowSelfLockout: true })), []);
   });
 
+  it("refuses to rename the login account (known from the prior inputs) unless allowSelfLockout", async () => {
+    const prior = valid({ username: "ADMIN", privilege: "administrator" });
+    const renamed = { ...prior, username: "ADMIN2" };
+    const failures = (await bmcUserProvider.check(prior, renamed)).failures;
+    assert.deepEqual(failures.map((f) => f.property), ["username"]);
+    assert.match(failures[0].reason, /rename the account the provider logs in with.*allowSelfLockout/);
+    assert.deepEqual((await bmcUserProvider.check(prior, { ...renamed, allowSelfLockout: true })).failures, []);
+    // Not the login account before: renaming is an ordinary in-place change.
+    assert.deepEqual((await bmcUserProvider.check(valid(), valid({ username: "ops2" }))).failures, []);
+    // A create has no prior inputs.
+    assert.deepEqual((await bmcUserProvider.check({}, renamed)).failures, []);
+  });
+
+  it("counts an administrator only when named, enabled for IPMI messaging and not reported disabled", () => {
+    const { isActiveAdministrator } = require("../../dist/transport/ipmitool/bmc");
+    const access = { privilege: "administrator", ipmiMessaging: true, enableStatus: "unspecified" };
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access }), true);
+    assert.equal(isActiveAdministrator({ name: "", access }), false);
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access: { ...access, privilege: "operator" } }), false);
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access: { ...access, ipmiMessaging: false } }), false);
+    assert.equal(isActiveAdministrator({ name: "ADMIN", access: { ...access, enableStatus: "disabled" } }), false);
+  });
+
   it("in preview, unknown values are not reported as failures, and known bad values still are", async () => {
     const r = await bmcUserProvider.check({}, valid({ password: UNKNOWN, bmc: { password: UNKNOWN } }));
     assert.deepEqual(r.failures, []);
@@ -113,6 +96,14 @@ describe("unit: BmcUser check()", () => {
     for (const garbage of [null, undefined, 5, "str", [], { bmc: 5 }, { bmc: [] }]) {
       const r = await bmcUserProvider.check({}, garbage);
       assert.ok(r.failures.length > 0);
+    }
+  });
+});
+
+describe("unit: BmcUser state without a connection", () => {
+  it("read and delete report INVALID_INPUT naming what the state lacks, not a TypeError", async () => {
+    for (const call of [() => bmcUserProvider.read("h:623/ch1/user3", { username: "ops" }), () => bmcUserProvider.delete("h:623/ch1/user3", {})]) {
+      await assert.rejects(call(), (e) => e.code === "INVALID_INPUT" && /lacks bmc/.test(e.message));
     }
   });
 });

@@ -58,3 +58,20 @@ describe("unit: ipmitool failure classification", () => {
     assert.ok(!isNoise(" 3f 01 00 14"));
   });
 });
+
+describe("unit: LAN channel detection", () => {
+  const { detectLanChannel } = require("../../dist/transport/ipmitool/bmc");
+  const { classifyCommandFailure } = require("../../dist/transport/ipmitool/classify");
+  const ctx = { host: "10.0.0.5", port: 623 };
+  const failing = (rsp) => ({
+    run: async () => [{ ok: false, error: classifyCommandFailure(`Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x42 rsp=${rsp}): x`, "Get Channel Info", ctx) }],
+  });
+
+  it("a BMC answering 0xFF to everything is reported as that (transient), not as a missing LAN channel", async () => {
+    await assert.rejects(detectLanChannel(failing("0xff"), ctx), (e) => e.code === "BMC_COMMAND_REJECTED" && e.transient && e.context.completionCode === "0xff");
+  });
+
+  it("channels that do not exist (0xCC) are skipped until none is left", async () => {
+    await assert.rejects(detectLanChannel(failing("0xcc"), ctx), (e) => e.code === "BMC_NO_LAN_CHANNEL");
+  });
+});

@@ -54,8 +54,42 @@ export function bmcKey(login: Pick<BmcLogin, "host" | "port">): string {
     return `${login.host.toLowerCase()}:${login.port}`;
 }
 
+const LOGINS_KEY = Symbol.for("pulumi-bmc-credentials.logins");
+
+/**
+ * The login password that last worked per BMC account, for this provider process (one `pulumi up`). Once a run has
+ * rotated the login account's password, or found that only a fallback works, every later operation on that BMC tries
+ * that password first instead of spending one rejected login per resource on a stale `bmc.password`: against a BMC
+ * with a lockout threshold, ten resources each failing once would lock the account. Kept on `globalThis` so every
+ * copy of this module shares it; values are registered as secrets.
+ */
+function knownLogins(): Map<string, string> {
+    const g = globalThis as unknown as Record<symbol, Map<string, string> | undefined>;
+    return (g[LOGINS_KEY] ??= new Map());
+}
+
+function loginKey(login: Pick<BmcLogin, "host" | "port" | "username">): string {
+    return `${bmcKey(login)}/${login.username}`;
+}
+
+/** Records that `password` now opens `login.username` on this BMC (e.g. right after rotating it). */
+export function rememberLogin(login: Pick<BmcLogin, "host" | "port" | "username">, password: string): void {
+    registerSecrets(password);
+    knownLogins().set(loginKey(login), password);
+}
+
+/** Forgets what {@link rememberLogin} recorded (tests; or when the remembered password was rejected). */
+export function forgetLogin(login: Pick<BmcLogin, "host" | "port" | "username">): void {
+    knownLogins().delete(loginKey(login));
+}
+
+/** The label of the candidate remembered from earlier in this run. */
+export const REMEMBERED_LABEL = "the password that worked earlier in this run";
+
 function candidatesOf(login: BmcLogin, extra: readonly Candidate[] = []): Candidate[] {
+    const remembered = knownLogins().get(loginKey(login));
     const all: Candidate[] = [
+        ...(remembered !== undefined ? [{ label: REMEMBERED_LABEL, password: remembered }] : []),
         { label: "password", password: login.password },
         ...extra,
         ...login.fallbackPasswords.map((p, i) => ({ label: `fallbackPasswords[${i}]`, password: p })),
@@ -77,7 +111,7 @@ export function isPasswordRejected(e: unknown): boolean {
 export async function withAdminSession<T>(
     login: BmcLogin,
     options: OperationOptions,
-    fn: (session: IpmiSession, loginLabel: string) => Promise<T>,
+    fn: (session: IpmiSession, loginLabel: string, loginPassword: string) => Promise<T>,
 ): Promise<T> {
     const candidates = candidatesOf(login, options.extraCandidates);
     registerSecrets(...candidates.map((c) => c.password));
@@ -85,9 +119,10 @@ export async function withAdminSession<T>(
     return withBmcSession(bmcKey(login), () =>
         withRetry(
             async () => {
-                const { session, label } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
+                const { session, label, password } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
+                rememberLogin(login, password);
                 try {
-                    return await fn(session, label);
+                    return await fn(session, label, password);
                 } finally {
                     await session.close();
                 }
@@ -112,7 +147,7 @@ async function loginWithCandidates(
     candidates: readonly Candidate[],
     rejected: Set<string>,
     options: TransportOptions,
-): Promise<{ session: IpmiSession; label: string }> {
+): Promise<{ session: IpmiSession; label: string; password: string }> {
     const target: SessionTarget = {
         host: login.host,
         port: login.port,
@@ -127,12 +162,15 @@ async function loginWithCandidates(
             continue;
         }
         try {
-            return { session: await IpmiSession.open(target, c.password, options), label: c.label };
+            return { session: await IpmiSession.open(target, c.password, options), label: c.label, password: c.password };
         } catch (e) {
             if (!isPasswordRejected(e)) {
                 throw e;
             }
             rejected.add(c.label);
+            if (c.label === REMEMBERED_LABEL) {
+                forgetLogin(login);
+            }
         }
     }
     throw new CredentialsError("BMC_LOGIN_REJECTED", {
@@ -154,7 +192,10 @@ export async function detectLanChannel(session: IpmiSession, ctx: { host: string
         if (r.ok && r.data.length >= 2 && decodeChannelInfo(r.data).isLan) {
             return ch;
         }
-        if (!r.ok && r.error.code === "BMC_TIMEOUT") {
+        // A stall or a passing error (0xC0 busy, 0xFF unspecified: a BMC whose controller is down answers every
+        // command with it) says nothing about the channel: report it, and let the operation retry, instead of
+        // probing on and blaming a missing LAN channel.
+        if (!r.ok && r.error.transient) {
             throw r.error;
         }
     }
@@ -183,6 +224,39 @@ export async function readSlot(session: IpmiSession, channel: number, userId: nu
         throw nameResult.error;
     }
     return { name: decodeUserName(nameResult.data), access };
+}
+
+/**
+ * Whether a slot is an administrator that can log in over this channel: a name, administrator privilege, IPMI
+ * messaging on, and not reported disabled. (BMCs that do not report enable status fold it into IPMI messaging.)
+ */
+export function isActiveAdministrator(slot: SlotState): boolean {
+    return slot.name !== "" && slot.access.privilege === "administrator" && slot.access.ipmiMessaging && slot.access.enableStatus !== "disabled";
+}
+
+/**
+ * True when some slot other than `except` on `channel` is an active administrator. Reads access first and the name
+ * only for administrator candidates, and stops at the first one found.
+ */
+export async function anotherAdministrator(session: IpmiSession, channel: number, except: number, maxUsers: number): Promise<boolean> {
+    for (let id = 2; id <= maxUsers; id++) {
+        if (id === except) {
+            continue;
+        }
+        const [a] = await session.run([getUserAccess(channel, id)]);
+        if (!a.ok) {
+            throw a.error;
+        }
+        const access = decodeUserAccess(a.data);
+        if (access.privilege !== "administrator" || !access.ipmiMessaging || access.enableStatus === "disabled") {
+            continue;
+        }
+        const [n] = await session.run([getUserName(id)]);
+        if (n.ok && isActiveAdministrator({ name: decodeUserName(n.data), access })) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /** Result of looking for a slot by name. */

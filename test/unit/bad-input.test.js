@@ -1,0 +1,169 @@
+"use strict";
+// The invalid-input table for both resources. Every row must yield a CheckFailure (or, for what only the call can
+// tell, a typed CredentialsError) that names the field and says what to do — never a crash, and never the value of a
+// secret. Rows that only a call can detect (missing credentials, state without a connection) go through the
+// provider methods themselves.
+const assert = require("node:assert/strict");
+const { bmcUserProvider, bmsPasswordProvider, isCredentialsError } = require("../../dist");
+const { setBmsPasswordRuntime, setHuaweiConfig } = require("../../dist/bmsPassword/runtime");
+
+const SECRETS = {
+  login: "Sentinel-Login-77",
+  user: "Sentinel-User-42x",
+  bms: "Sentinel-Bms-7Q!x",
+  fallback: "Sentinel-Fallback-1",
+  nulLogin: "Bad\u0000Secret",
+  nulUser: "NUL\u0000in-pass",
+  hashBms: "Sentinel#Bms-9Qx",
+  shortBms: "Sn-1!x",
+};
+const SERVER = "77616c78-0bc4-4156-b24b-4286586ac350";
+let checks = 0;
+
+function noSecret(text) {
+  checks++;
+  for (const s of Object.values(SECRETS)) assert.ok(!String(text).includes(s), `a secret leaked into: ${text}`);
+}
+
+function bmcUser(overrides = {}) {
+  const { bmc, ...rest } = overrides;
+  const connection = "bmc" in overrides && bmc === undefined ? undefined : { host: "10.0.0.5", username: "ADMIN", password: SECRETS.login, ...(bmc || {}) };
+  return { bmc: connection, username: "ops", password: SECRETS.user, privilege: "operator", ...rest };
+}
+
+function bms(overrides = {}) {
+  return { serverId: SERVER, password: SECRETS.bms, region: "cn-north-4", ...overrides };
+}
+
+/** Removes keys whose override is `undefined`, so "missing" rows can be written as `{ key: undefined }`. */
+function withoutUndefined(obj) {
+  const out = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    out[k] = v && typeof v === "object" && !Array.isArray(v) ? withoutUndefined(v) : v;
+  }
+  return out;
+}
+
+// [resource, what, overrides, property, reason]
+const CHECK_ROWS = [
+  // BmcUser: the managed account
+  ["BmcUser", "username too long", { username: "a".repeat(17) }, "username", /16 bytes/],
+  ["BmcUser", "empty username", { username: "" }, "username", /empty/],
+  ["BmcUser", "blank username", { username: "   " }, "username", /visible character/],
+  ["BmcUser", "non-ASCII username", { username: "opérateur" }, "username", /printable ASCII/],
+  ["BmcUser", "username as a number", { username: 42 }, "username", /must be a string/],
+  ["BmcUser", "password too long", { password: "x".repeat(21) }, "password", /20 bytes/],
+  ["BmcUser", "NUL in password", { password: SECRETS.nulUser }, "password", /printable ASCII/],
+  ["BmcUser", "DEL byte in password", { password: "abc\u007fdef" }, "password", /printable ASCII/],
+  ["BmcUser", "empty password", { password: "" }, "password", /empty/],
+  ["BmcUser", "missing password", { password: undefined }, "password", /must be a string/],
+  ["BmcUser", "unknown privilege", { privilege: "root" }, "privilege", /administrator, operator/],
+  ["BmcUser", "missing privilege", { privilege: undefined }, "privilege", /one of/],
+  ["BmcUser", "slot 0", { userId: 0 }, "userId", /not a valid/],
+  ["BmcUser", "slot 1", { userId: 1 }, "userId", /anonymous/],
+  ["BmcUser", "slot 64", { userId: 64 }, "userId", /between 2 and 63/],
+  ["BmcUser", "negative slot", { userId: -3 }, "userId", /between 2 and 63/],
+  ["BmcUser", "fractional slot", { userId: 2.5 }, "userId", /whole number/],
+  ["BmcUser", "slot as string", { userId: "3" }, "userId", /must be a number/],
+  ["BmcUser", "channel 0", { channel: 0 }, "channel", /between 1 and 11/],
+  ["BmcUser", "channel 12", { channel: 12 }, "channel", /between 1 and 11/],
+  ["BmcUser", "enabled as string", { enabled: "yes" }, "enabled", /true or false/],
+  ["BmcUser", "verifyPassword bogus", { verifyPassword: "test" }, "verifyPassword", /"login" or "off"/],
+  ["BmcUser", "typo in a property", { privlege: "user" }, "(inputs)", /unknown property/],
+  // BmcUser: the connection
+  ["BmcUser", "missing bmc", { bmc: undefined }, "bmc", /object with host, username and password/],
+  ["BmcUser", "cipher suite 0", { bmc: { cipherSuite: 0 } }, "bmc.cipherSuite", /CVE-2013-4782/],
+  ["BmcUser", "cipher suite 1 (no integrity)", { bmc: { cipherSuite: 1 } }, "bmc.cipherSuite", /17 .* or 3/],
+  ["BmcUser", "cipher suite as string", { bmc: { cipherSuite: "17" } }, "bmc.cipherSuite", /17/],
+  ["BmcUser", "empty host", { bmc: { host: "" } }, "bmc.host", /must not be empty/],
+  ["BmcUser", "host with a space", { bmc: { host: "bmc 1" } }, "bmc.host", /IP address or a DNS name/],
+  ["BmcUser", "host longer than a DNS name", { bmc: { host: "a".repeat(254) } }, "bmc.host", /253/],
+  ["BmcUser", "port 0", { bmc: { port: 0 } }, "bmc.port", /between 1 and 65535/],
+  ["BmcUser", "port 70000", { bmc: { port: 70000 } }, "bmc.port", /between 1 and 65535/],
+  ["BmcUser", "negative timeout", { bmc: { timeoutSeconds: -1 } }, "bmc.timeoutSeconds", /between 1 and 60/],
+  ["BmcUser", "retries 0 (ipmitool would use its default)", { bmc: { retries: 0 } }, "bmc.retries", /between 1 and 10/],
+  ["BmcUser", "missing login user name", { bmc: { username: undefined } }, "bmc.username", /must be a string/],
+  ["BmcUser", "missing login password", { bmc: { password: undefined } }, "bmc.password", /must be a string/],
+  ["BmcUser", "login password too long", { bmc: { password: "y".repeat(21) } }, "bmc.password", /20 bytes/],
+  ["BmcUser", "NUL in login password", { bmc: { password: SECRETS.nulLogin } }, "bmc.password", /printable ASCII/],
+  ["BmcUser", "too many fallbacks", { bmc: { fallbackPasswords: ["a", "b", "c", "d", "e"] } }, "bmc.fallbackPasswords", /at most 4/],
+  ["BmcUser", "bad fallback", { bmc: { fallbackPasswords: [SECRETS.fallback, "\u0001"] } }, "bmc.fallbackPasswords[1]", /printable ASCII/],
+  ["BmcUser", "fallbacks not a list", { bmc: { fallbackPasswords: SECRETS.fallback } }, "bmc.fallbackPasswords", /list of passwords/],
+  // BmsPassword
+  ["BmsPassword", "missing serverId", { serverId: undefined }, "serverId", /required/],
+  ["BmsPassword", "serverId not a UUID", { serverId: "server-1" }, "serverId", /UUID/],
+  ["BmsPassword", "serverId as a number", { serverId: 42 }, "serverId", /required|UUID/],
+  ["BmsPassword", "missing password", { password: undefined }, "password", /required/],
+  ["BmsPassword", "empty password", { password: "" }, "password", /empty/],
+  ["BmsPassword", "password shorter than 8", { password: SECRETS.shortBms }, "password", /8/],
+  ["BmsPassword", "password longer than 26", { password: "Ab1!" + "x".repeat(23) }, "password", /26/],
+  ["BmsPassword", "# is in neither OS's special set", { password: SECRETS.hashBms }, "password", /character|special/i],
+  ["BmsPassword", "NUL in password", { password: "Abcd\u00001234!" }, "password", /character|special/i],
+  ["BmsPassword", "one character class only", { password: "abcdefghij" }, "password", /three|classes|kinds/i],
+  ["BmsPassword", "unknown osType", { osType: "freebsd" }, "osType", /auto, linux, windows/],
+  ["BmsPassword", "restart soft", { restart: "soft" }, "restart", /never or hard/],
+  ["BmsPassword", "bad region", { region: "North China 4" }, "region", /cn-north-4/],
+  ["BmsPassword", "bad projectId", { projectId: "xyz" }, "projectId", /32-hex/],
+  ["BmsPassword", "plain http endpoint", { endpoint: "http://bms.example.com" }, "endpoint", /https/],
+  ["BmsPassword", "endpoint with a path", { endpoint: "https://bms.cn-north-4.myhuaweicloud.com/v1" }, "endpoint", /without a path/],
+  ["BmsPassword", "username with a space", { username: "ad min" }, "username", /without spaces/],
+  ["BmsPassword", "password contains the user name", { osType: "linux", password: "MyRoot@123" }, "password", /root|user name/i],
+];
+
+describe("unit: bad input across both resources (CheckFailure naming the field, never the secret)", () => {
+  after(() => {
+    // eslint-disable-next-line no-console
+    console.log(`      bad-input cases: ${CHECK_ROWS.length + CALL_ROWS.length} (${CHECK_ROWS.length} check, ${CALL_ROWS.length} call); secret checks: ${checks}`);
+  });
+
+  for (const [resource, what, overrides, property, reason] of CHECK_ROWS) {
+    it(`${resource}: ${what} → ${property}`, async () => {
+      const news = withoutUndefined(resource === "BmcUser" ? bmcUser(overrides) : bms(overrides));
+      const provider = resource === "BmcUser" ? bmcUserProvider : bmsPasswordProvider;
+      const r = await provider.check({}, news);
+      const failures = r.failures || [];
+      for (const f of failures) noSecret(`${f.property} ${f.reason}`);
+      const f = failures.find((x) => x.property === property);
+      assert.ok(f, `expected a failure on ${property}, got ${JSON.stringify(failures)}`);
+      assert.match(f.reason, reason);
+    });
+  }
+
+  const bmsEnv = (env) => () => {
+    setHuaweiConfig({});
+    setBmsPasswordRuntime({ env: () => env });
+  };
+  // [what, call, code, field named in the message or hint]
+  const CALL_ROWS = [
+    ["BmcUser create without bmc", () => bmcUserProvider.create({ username: "ops", password: SECRETS.user, privilege: "user" }), "INVALID_INPUT", /bmc/],
+    ["BmcUser update with a NUL in the password", () => bmcUserProvider.update("id", {}, bmcUser({ password: SECRETS.nulUser })), "INVALID_INPUT", /password/],
+    ["BmcUser read of state without a connection", () => bmcUserProvider.read("10.0.0.5:623/ch1/user3", { username: "ops" }), "INVALID_INPUT", /bmc/],
+    ["BmcUser delete of state without a connection", () => bmcUserProvider.delete("10.0.0.5:623/ch1/user3", { username: "ops" }), "INVALID_INPUT", /bmc/],
+    ["BmsPassword create with no credentials", bmsEnv({ HW_REGION_NAME: "cn-north-4" }), "HWC_CREDENTIALS_MISSING", /accessKey|HW_ACCESS_KEY/],
+    ["BmsPassword create with only an access key", bmsEnv({ HW_ACCESS_KEY: "AK", HW_REGION_NAME: "cn-north-4" }), "HWC_CREDENTIALS_MISSING", /secret key|secretKey/],
+    ["BmsPassword create with no region and no endpoint", bmsEnv({ HW_ACCESS_KEY: "AK", HW_SECRET_KEY: SECRETS.login }), "HWC_CREDENTIALS_MISSING", /region/],
+    ["BmsPassword create with an invalid serverId", () => bmsPasswordProvider.create(bms({ serverId: "nope" })), "INVALID_INPUT", /serverId/],
+  ];
+
+  for (const [what, call, code, field] of CALL_ROWS) {
+    it(`call: ${what} → ${code}`, async () => {
+      let e;
+      try {
+        const r = await call();
+        // bmsEnv rows only prepare the runtime: the create follows.
+        if (r === undefined && code.startsWith("HWC_")) await bmsPasswordProvider.create(withoutUndefined(bms({ region: undefined })));
+      } catch (err) {
+        e = err;
+      } finally {
+        setBmsPasswordRuntime({});
+        setHuaweiConfig({});
+      }
+      assert.ok(e, "expected a typed failure");
+      assert.ok(isCredentialsError(e, code), `expected ${code}, got ${e && e.name}: ${e && e.message}`);
+      assert.match(`${e.message} ${e.hint}`, field);
+      noSecret(e.message);
+      noSecret(e.stack);
+    });
+  }
+});
