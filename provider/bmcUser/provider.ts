@@ -84,7 +84,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let loginLabel = "password";
     let rotationProven = false;
     try {
-        await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation }, async (session, label, loginPassword) => {
+        await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation, context: { userId: inputs.userId, channel: inputs.channel } }, async (session, label, loginPassword) => {
             loginLabel = label;
             channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc));
             session.setContext({ channel });
@@ -111,7 +111,8 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const login = toLogin(prior.bmc);
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
-    const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior) }, async (session, label) => {
+    const context = { userId: prior.userId, channel: prior.channel };
+    const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior), context }, async (session, label) => {
         loginLabel = label;
         session.setContext({ channel: prior.channel, userId: prior.userId });
         return readSlot(session, prior.channel, prior.userId);
@@ -149,7 +150,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
     try {
         await withAdminSession(
             toLogin(inputs.bmc),
-            { extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)] },
+            { extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)], context: { userId: slot, channel } },
             async (session, label, loginPassword) => {
                 loginLabel = label;
                 session.setContext({ channel, userId: slot });
@@ -184,7 +185,7 @@ async function deleteResource(id: string, props: Props): Promise<void> {
         });
     }
     const { channel, userId } = prior;
-    await withAdminSession(toLogin(prior.bmc), { extraCandidates: priorLoginCandidates(prior) }, async (session) => {
+    await withAdminSession(toLogin(prior.bmc), { extraCandidates: priorLoginCandidates(prior), context: { userId, channel } }, async (session) => {
         session.setContext({ channel, userId });
         const live = await readSlot(session, channel, userId);
         if (isEmptySlot(live.name) || live.name !== prior.username) {

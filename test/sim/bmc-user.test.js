@@ -203,6 +203,14 @@ describe("sim: BmcUser against ipmi_sim", function () {
     assert.match(e.message, /reachable/);
   });
 
+  it("a login failure names the slot the operation concerns", async () => {
+    const inputs = await checked({ bmc: { ...smc.connection(), port: 9 }, userId: 5, username: "ops", password: SENTINELS[0], privilege: "operator" });
+    const e = await rejection(provider.create(inputs));
+    assert.equal(e.code, "BMC_UNREACHABLE");
+    assert.equal(e.context.slot, 5);
+    assert.match(e.message, /slot=5/);
+  });
+
   it("a DNS failure names the host problem", async () => {
     const inputs = await checked({ bmc: { ...smc.connection(), host: "bmc.nonexistent.invalid" }, username: "ops", password: SENTINELS[0], privilege: "operator" });
     assert.equal((await rejection(provider.create(inputs))).code, "BMC_DNS_FAILED");

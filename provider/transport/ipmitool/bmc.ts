@@ -178,7 +178,7 @@ async function loginWithCandidates(
         hint:
             "set bmc.password to the BMC's current password, or list it in bmc.fallbackPasswords. " +
             "Each password was tried once; the provider never loops on rejected passwords, to avoid locking the account",
-        context: { host: login.host, port: login.port, user: username, reason: "password" },
+        context: { host: login.host, port: login.port, user: username, slot: options.context?.userId, channel: options.context?.channel, reason: "password" },
     });
 }
 

@@ -37,7 +37,7 @@ export function isNoise(line: string): boolean {
 
 /** The reason a session could not be opened, from the text printed before ipmitool gave up. */
 export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSuite: number): CredentialsError {
-    const base = { host: ctx.host, port: ctx.port, user: ctx.username };
+    const base = { host: ctx.host, port: ctx.port, user: ctx.username, slot: ctx.userId, channel: ctx.channel };
     const make = (code: ErrorCode, message: string, hint: string, transient = false, reason?: string) =>
         new CredentialsError(code, { message, hint, transient, context: { ...base, reason } });
 

@@ -41,6 +41,8 @@ export interface TransportOptions {
     ipmitoolPath?: string;
     /** Replaces `child_process.spawn` (fixture tests). */
     spawnImpl?: typeof spawn;
+    /** The slot and channel the operation concerns, named in every error including login failures. */
+    context?: Pick<FailureContext, "userId" | "channel">;
 }
 
 /** Result of one raw command. */
@@ -150,7 +152,7 @@ export class IpmiSession {
             detached: true,
             env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" },
         });
-        const ctx: FailureContext = { host: target.host, port: target.port, username: target.username };
+        const ctx: FailureContext = { host: target.host, port: target.port, username: target.username, ...options.context };
         const session = new IpmiSession(child, target, ctx);
         const pwPipe = child.stdio[3] as NodeJS.WritableStream;
         pwPipe.end(`${password}\n`);
