@@ -46,7 +46,11 @@ async function pool(tasks, n) {
   return results;
 }
 
-/** The baseline's unit of work: one ipmitool process running one command, password via -f on a pipe. */
+/**
+ * The baseline's unit of work: one ipmitool process running one command. The login password goes through `-f` on a
+ * pipe and the command line (which, for `user set password`, holds the new password) through `exec` on another pipe:
+ * neither is ever in argv or the environment.
+ */
 function ipmitoolOnce(port, login, command) {
   return new Promise((resolve, reject) => {
     const script = 'exec ipmitool "$@" -f <(cat <&3) exec <(cat <&4) 2>&1';

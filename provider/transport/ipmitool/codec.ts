@@ -158,6 +158,13 @@ export function setUserAccess(channel: number, userId: number, flags: UserAccess
     };
 }
 
+/** Fails on a response shorter than the command's layout, instead of decoding undefined bytes as zero. */
+function requireBytes(data: readonly number[], length: number, what: string): void {
+    if (data.length < length) {
+        throw new RangeError(`${what} response too short (${data.length} bytes)`);
+    }
+}
+
 /** Decoded Get Channel Info response. */
 export interface ChannelInfo {
     channel: number;
@@ -167,9 +174,7 @@ export interface ChannelInfo {
 }
 
 export function decodeChannelInfo(data: readonly number[]): ChannelInfo {
-    if (data.length < 2) {
-        throw new RangeError(`Get Channel Info response too short (${data.length} bytes)`);
-    }
+    requireBytes(data, 2, "Get Channel Info");
     const mediumType = data[1] & 0x7f;
     return { channel: data[0] & 0x0f, mediumType, isLan: mediumType === 0x04 };
 }
@@ -191,9 +196,7 @@ export interface UserAccess {
 }
 
 export function decodeUserAccess(data: readonly number[]): UserAccess {
-    if (data.length < 4) {
-        throw new RangeError(`Get User Access response too short (${data.length} bytes)`);
-    }
+    requireBytes(data, 4, "Get User Access");
     const status = (data[1] >> 6) & 0x3;
     return {
         maxUsers: data[0] & 0x3f,
@@ -228,9 +231,7 @@ export interface DeviceId {
 }
 
 export function decodeDeviceId(data: readonly number[]): DeviceId {
-    if (data.length < 11) {
-        throw new RangeError(`Get Device ID response too short (${data.length} bytes)`);
-    }
+    requireBytes(data, 11, "Get Device ID");
     const manufacturerId = data[6] | (data[7] << 8) | ((data[8] & 0x0f) << 16);
     const productId = data[9] | (data[10] << 8);
     const minor = data[3].toString(16).padStart(2, "0");
