@@ -9,11 +9,11 @@ import {
     RawCommand,
     UserAccess,
     passwordSizeFor,
-    setUserAccess,
-    setUserEnabled,
     setUserName,
     setUserPassword,
 } from "../transport/ipmitool/codec";
+import { GENERIC, VendorName, VendorProfile } from "../transport/ipmitool/vendors";
+import { WriteParts, sequenceWrites } from "./vendorRules";
 import { isUnknown } from "../shared/validation";
 import type { BmcConnection, BmcUserInputs } from "./schema";
 
@@ -56,7 +56,16 @@ export interface BmcUserOutputs {
     enabledSource: EnabledSource;
     /** Which login password worked last time: `password` or `fallbackPasswords[i]`. Never the value. */
     bmcLogin: string;
+    /** The `vendorProfile` input (`auto` unless the program names a vendor). */
+    vendorProfile?: VendorName | "auto";
+    /** The vendor profile applied at the last operation; absent in state written before vendor detection. */
+    vendor?: VendorName;
+    /** IANA manufacturer id from Get Device ID (Supermicro 10876, Dell 674, …); absent when the BMC did not say. */
+    manufacturerId?: number;
 }
+
+/** What an operation learnt about the BMC's maker, for the outputs. */
+export type VendorOutputs = Pick<BmcUserOutputs, "vendor" | "manufacturerId">;
 
 /** `<host>:<port>/ch<channel>/user<slot>`; IPv6 hosts are bracketed. Never contains a secret. */
 export function resourceId(host: string, port: number, channel: number, userId: number): string {
@@ -98,9 +107,10 @@ export function slotMismatches(desired: Pick<BmcUserInputs, "username" | "privil
 }
 
 /**
- * The writes that make a slot match `desired`, in the order vendors need: name and password before enabling (Dell),
- * privilege and flags before enabling messaging (Supermicro), enable/disable last. The password is written only when
- * `setPassword` says so, because a BMC cannot report it.
+ * The writes that make a slot match `desired`, in the order the vendor needs (see `sequenceWrites`: generic and Dell
+ * write name and password before access and enable last; Supermicro sets the privilege before turning messaging on;
+ * Lenovo enables before Set User Access). The password is written only when `setPassword` says so, because a BMC
+ * cannot report it.
  */
 export function planWrites(
     desired: BmcUserInputs,
@@ -108,32 +118,27 @@ export function planWrites(
     userId: number,
     live: LiveSlot | undefined,
     setPassword: boolean,
+    profile: VendorProfile = GENERIC,
 ): RawCommand[] {
     const mismatched = live ? new Set(slotMismatches(desired, live)) : undefined;
     const needs = (field: string) => !mismatched || mismatched.has(field);
-    const writes: RawCommand[] = [];
+    const parts: WriteParts = {};
     if (needs("username")) {
-        writes.push(setUserName(userId, desired.username));
+        parts.name = setUserName(userId, desired.username);
     }
     if (setPassword) {
-        writes.push(setUserPassword(userId, desired.password, passwordSizeFor(desired.password)));
+        parts.password = setUserPassword(userId, desired.password, passwordSizeFor(desired.password));
     }
     if (needs("privilege") || needs("linkAuth") || needs("callin") || needs("ipmiMessaging")) {
-        writes.push(
-            setUserAccess(channel, userId, {
-                privilege: desired.privilege,
-                ipmiMessaging: desired.ipmiMessaging,
-                linkAuth: desired.linkAuth,
-                callin: desired.callin,
-            }),
-        );
+        const { privilege, ipmiMessaging, linkAuth, callin } = desired;
+        parts.access = { channel, userId, flags: { privilege, ipmiMessaging, linkAuth, callin } };
     }
     // Enable status is often unreported, and the access write above may toggle it on BMCs that fold the two together:
     // when in doubt, state it again.
-    if (!live || !reportsEnableStatus(live.access) || mismatched?.has("enabled") || writes.length > 0) {
-        writes.push(setUserEnabled(userId, desired.enabled));
+    if (!live || !reportsEnableStatus(live.access) || mismatched?.has("enabled") || parts.name || parts.password || parts.access) {
+        parts.enable = { userId, enabled: desired.enabled };
     }
-    return writes;
+    return sequenceWrites(parts, profile, live);
 }
 
 /** Whether an update must write the password: it changed, or the BMC's copy is known or feared to differ. */
@@ -189,6 +194,9 @@ export function diffBmcUser(olds: Partial<BmcUserOutputs>, news: Record<string, 
     for (const f of UPDATE_FIELDS) {
         if (changed(olds[f], news[f])) updates.push(f);
     }
+    // State written before vendor detection has no vendorProfile: that is "auto". The detected `vendor` and
+    // `manufacturerId` are outputs only and never differ from an input.
+    if (changed(olds.vendorProfile ?? "auto", news.vendorProfile ?? "auto")) updates.push("vendorProfile");
     if (!updates.includes("password") && (olds.passwordState === "mismatch" || olds.passwordState === "unknown")) {
         updates.push("password");
     }
@@ -206,7 +214,7 @@ export function outputsFor(
     inputs: BmcUserInputs,
     channel: number,
     userId: number,
-    extra: Pick<BmcUserOutputs, "passwordState" | "bmcLogin"> & Partial<Pick<BmcUserOutputs, "enabledSource">>,
+    extra: Pick<BmcUserOutputs, "passwordState" | "bmcLogin"> & Partial<Pick<BmcUserOutputs, "enabledSource">> & VendorOutputs,
 ): BmcUserOutputs {
     return {
         schemaVersion: SCHEMA_VERSION,
@@ -228,7 +236,14 @@ export function outputsFor(
         passwordState: extra.passwordState,
         enabledSource: extra.enabledSource ?? "bmc",
         bmcLogin: extra.bmcLogin,
+        vendorProfile: inputs.vendorProfile,
+        ...vendorFields(extra),
     };
+}
+
+/** The vendor outputs that are known (an unknown manufacturer id is left out rather than stored as undefined). */
+function vendorFields(v: VendorOutputs): VendorOutputs {
+    return { ...(v.vendor !== undefined ? { vendor: v.vendor } : {}), ...(v.manufacturerId !== undefined ? { manufacturerId: v.manufacturerId } : {}) };
 }
 
 /** Result of a login probe as the managed user. */
@@ -238,7 +253,7 @@ export type LoginProbe = "ok" | "bad-password" | "no-such-user" | "skipped";
  * Outputs describing what a refresh observed. Fields the BMC cannot show (the password, and enable status on BMCs that
  * do not report it) come from the login probe or, failing that, from the prior outputs.
  */
-export function observedOutputs(prior: BmcUserOutputs, live: LiveSlot, probe: LoginProbe, bmcLogin: string): BmcUserOutputs {
+export function observedOutputs(prior: BmcUserOutputs, live: LiveSlot, probe: LoginProbe, bmcLogin: string, vendor: VendorOutputs = {}): BmcUserOutputs {
     let enabled = prior.enabled;
     let enabledSource: EnabledSource = "assumed";
     if (reportsEnableStatus(live.access)) {
@@ -267,5 +282,6 @@ export function observedOutputs(prior: BmcUserOutputs, live: LiveSlot, probe: Lo
         callin: live.access.callin,
         passwordState,
         bmcLogin,
+        ...vendorFields(vendor),
     };
 }

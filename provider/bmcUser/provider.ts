@@ -32,9 +32,11 @@ import {
     probeLogin,
     readSlot,
     rememberLogin,
-    withAdminSession,
 } from "../transport/ipmitool/bmc";
 import type { IpmiSession } from "../transport/ipmitool/session";
+import { BmcIdentity, withIdentifiedSession } from "../transport/ipmitool/identity";
+import { VendorProfile, lanChannelProbeOrder } from "../transport/ipmitool/vendors";
+import { normaliseSlot, scramblePassword, slotLimit, vendorRuleError, vendorRuleFailures } from "./vendorRules";
 import {
     BmcUserOutputs,
     LoginProbe,
@@ -48,6 +50,7 @@ import {
     planWrites,
     resourceId,
     slotMismatches,
+    VendorOutputs,
 } from "./plan";
 import { BmcUserInputs, collectSecrets, selfRenameFailure, validateBmcUserInputs } from "./schema";
 
@@ -83,21 +86,26 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let channel: number | undefined;
     let loginLabel = "password";
     let rotationProven = false;
+    let vendor: VendorOutputs = {};
+    const context = { userId: inputs.userId, channel: inputs.channel };
     try {
-        await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation, context: { userId: inputs.userId, channel: inputs.channel } }, async (session, label, loginPassword) => {
+        await withIdentifiedSession(toLogin(inputs.bmc), { declaredVendor: inputs.vendorProfile, extraCandidates: selfRotation, context }, async (session, identity, label, loginPassword) => {
             loginLabel = label;
-            channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc));
+            vendor = vendorOutputs(identity);
+            const { profile } = identity;
+            enforceVendorRules(inputs, profile, inputs.userId);
+            channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc, lanChannelProbeOrder(profile)));
             session.setContext({ channel });
-            slot = await resolveSlot(session, inputs, channel);
+            slot = await resolveSlot(session, inputs, channel, profile);
             session.setContext({ userId: slot });
-            await guardLastAdministrator(session, inputs, channel, slot, await readSlot(session, channel, slot));
-            await applyAndReadBack(session, inputs, channel, slot, undefined, true);
+            await guardLastAdministrator(session, inputs, channel, slot, await readLive(session, channel, slot, profile));
+            await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile);
             rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
-        throw partialIfCreated(e, props, inputs, channel, slot, loginLabel);
+        throw partialIfCreated(e, props, inputs, channel, slot, loginLabel, undefined, "unknown", vendor);
     }
-    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven);
+    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor);
     return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
 }
 
@@ -112,10 +120,12 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
-    const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior), context }, async (session, label) => {
+    let vendor: VendorOutputs = {};
+    const live = await withIdentifiedSession(login, { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context }, async (session, identity, label) => {
         loginLabel = label;
+        vendor = vendorOutputs(identity);
         session.setContext({ channel: prior.channel, userId: prior.userId });
-        return readSlot(session, prior.channel, prior.userId);
+        return readLive(session, prior.channel, prior.userId, identity.profile);
     });
     if (isEmptySlot(live.name)) {
         return { id: undefined, props: {} };
@@ -125,7 +135,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
         probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege]);
     }
-    return { id, props: observedOutputs(prior, live, probe, loginLabel) };
+    return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
 
 /** Applies only what differs from the live slot, in one session, then verifies the password. */
@@ -147,26 +157,30 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
     }
     let loginLabel = prior.bmcLogin ?? "password";
     let rotationProven = false;
+    let vendor: VendorOutputs = {};
     try {
-        await withAdminSession(
+        await withIdentifiedSession(
             toLogin(inputs.bmc),
-            { extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)], context: { userId: slot, channel } },
-            async (session, label, loginPassword) => {
+            { declaredVendor: inputs.vendorProfile, extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)], context: { userId: slot, channel } },
+            async (session, identity, label, loginPassword) => {
                 loginLabel = label;
+                vendor = vendorOutputs(identity);
+                const { profile } = identity;
                 session.setContext({ channel, userId: slot });
-                const live = await readSlot(session, channel, slot);
+                enforceVendorRules(inputs, profile, slot, setPassword);
+                const live = await readLive(session, channel, slot, profile);
                 if (!isEmptySlot(live.name) && live.name !== prior.username && live.name !== inputs.username) {
                     throw slotTaken(inputs, channel, slot);
                 }
                 await guardLastAdministrator(session, inputs, channel, slot, live);
-                await applyAndReadBack(session, inputs, channel, slot, live, setPassword);
+                await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile);
                 rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
             },
         );
     } catch (e) {
-        throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id);
+        throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor);
     }
-    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven) };
+    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, vendor) };
 }
 
 /**
@@ -185,20 +199,21 @@ async function deleteResource(id: string, props: Props): Promise<void> {
         });
     }
     const { channel, userId } = prior;
-    await withAdminSession(toLogin(prior.bmc), { extraCandidates: priorLoginCandidates(prior), context: { userId, channel } }, async (session) => {
+    await withIdentifiedSession(toLogin(prior.bmc), { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context: { userId, channel } }, async (session, { profile }) => {
         session.setContext({ channel, userId });
-        const live = await readSlot(session, channel, userId);
+        const live = await readLive(session, channel, userId, profile);
         if (isEmptySlot(live.name) || live.name !== prior.username) {
             return;
         }
         await guardLastAdministrator(session, undefined, channel, userId, live, prior);
         // A random password first: should the slot ever be re-enabled, the old password no longer opens it.
-        const scramble = randomBytes(15).toString("base64").slice(0, 20);
+        // Long and mixed enough for the vendor's policy, so the firmware does not refuse it.
+        const scramble = scramblePassword(profile, randomBytes);
         registerSecrets(scramble);
         for (const c of [
             setUserAccess(channel, userId, { privilege: "no-access", ipmiMessaging: false, linkAuth: false, callin: false }),
             setUserEnabled(userId, false),
-            setUserPassword(userId, scramble, 20),
+            setUserPassword(userId, scramble, passwordSizeFor(scramble)),
         ]) {
             await session.one(c);
         }
@@ -284,14 +299,16 @@ function priorLoginCandidates(prior: BmcUserOutputs, inputs?: BmcUserInputs): Ca
     return out;
 }
 
-async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number): Promise<number> {
+async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number, profile: VendorProfile): Promise<number> {
     const ctx = { host: inputs.bmc.host, port: inputs.bmc.port, channel };
     if (inputs.userId !== undefined) {
-        const live = await readSlot(session, channel, inputs.userId);
-        if (inputs.userId > live.access.maxUsers) {
+        const live = await readLive(session, channel, inputs.userId, profile);
+        const max = slotLimit(live.access.maxUsers, profile);
+        if (inputs.userId > max) {
+            const whose = max < live.access.maxUsers ? `${profile.name} BMCs' ${max} user slots (${profile.sources[0]})` : `this BMC's ${max} user slots`;
             throw new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
-                message: `userId ${inputs.userId} is above this BMC's ${live.access.maxUsers} user slots`,
-                hint: `choose a userId from 2 to ${live.access.maxUsers}, or omit userId to use the lowest free slot`,
+                message: `userId ${inputs.userId} is above ${whose}`,
+                hint: `choose a userId from 2 to ${max}, or omit userId to use the lowest free slot`,
                 context: ctx,
             });
         }
@@ -300,7 +317,7 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         }
         return inputs.userId;
     }
-    const found = await findSlot(session, channel, inputs.username);
+    const found = await findSlot(session, channel, inputs.username, 3, { emptyNames: profile.emptySlotNames, maxUsers: profile.maxUsers });
     if (found.match !== undefined) {
         return found.match;
     }
@@ -418,12 +435,13 @@ async function applyAndReadBack(
     slot: number,
     live: Awaited<ReturnType<typeof readSlot>> | undefined,
     setPassword: boolean,
+    profile: VendorProfile,
 ): Promise<void> {
-    const writes = planWrites(inputs, channel, slot, live, setPassword);
+    const writes = planWrites(inputs, channel, slot, live, setPassword, profile);
     for (const w of writes) {
         await session.one(w);
     }
-    const after = await readSlot(session, channel, slot);
+    const after = await readLive(session, channel, slot, profile);
     const wrong = slotMismatches(inputs, after);
     if (wrong.length > 0) {
         throw new CredentialsError("BMC_READBACK_MISMATCH", {
@@ -443,6 +461,7 @@ async function verified(
     loginLabel: string,
     existingId?: string,
     alreadyVerified = false,
+    vendor: VendorOutputs = {},
 ): Promise<BmcUserOutputs> {
     let passwordState: PasswordState = "not-checked";
     if (alreadyVerified) {
@@ -460,11 +479,11 @@ async function verified(
                     "check the channel's privilege limit, or set verifyPassword: \"off\"",
                 context: { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot },
             });
-            throw partialIfCreated(error, props, inputs, channel, slot, loginLabel, existingId, "mismatch");
+            throw partialIfCreated(error, props, inputs, channel, slot, loginLabel, existingId, "mismatch", vendor);
         }
         passwordState = "verified";
     }
-    return outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel });
+    return outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel, ...vendor });
 }
 
 /**
@@ -481,6 +500,7 @@ function partialIfCreated(
     loginLabel: string,
     existingId?: string,
     passwordState: PasswordState = "unknown",
+    vendor: VendorOutputs = {},
 ): Error {
     const error = isCredentialsError(e)
         ? e
@@ -490,9 +510,31 @@ function partialIfCreated(
     }
     const id = existingId ?? resourceId(inputs.bmc.host, inputs.bmc.port, channel, slot);
     const outs = {
-        ...outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel }),
+        ...outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel, ...vendor }),
         passwordSize: passwordSizeFor(inputs.password),
         ...(props.__provider !== undefined ? { __provider: props.__provider } : {}),
     };
     return new PartialFailureError(id, outs, error);
+}
+
+/** One slot as read, with the vendor's placeholder name for unused slots (HPE "(Empty User)") read as empty. */
+async function readLive(session: IpmiSession, channel: number, slot: number, profile: VendorProfile): Promise<SlotState> {
+    return normaliseSlot(await readSlot(session, channel, slot), profile);
+}
+
+/** The outputs that report the BMC's maker. */
+function vendorOutputs(identity: BmcIdentity): VendorOutputs {
+    return { vendor: identity.profile.name, manufacturerId: identity.manufacturerId };
+}
+
+/**
+ * Refuses, before any write, what the vendor's firmware would refuse or mangle (fixed slot names, password cap and
+ * policy). The password rules apply only when the password is about to be written: an update that leaves the password
+ * alone does not fail for a password the firmware already holds.
+ */
+function enforceVendorRules(inputs: BmcUserInputs, profile: VendorProfile, slot: number | undefined, passwordWritten = true): void {
+    const failures = vendorRuleFailures(inputs, profile, slot).filter((f) => passwordWritten || f.property !== "password");
+    if (failures.length > 0) {
+        throw vendorRuleError(failures, profile, { host: inputs.bmc.host, port: inputs.bmc.port, slot });
+    }
 }

@@ -81,6 +81,15 @@ export interface BmcUserArgs {
      * because the provider (or anyone) could not administer the BMC over the network afterwards.
      */
     allowSelfLockout?: pulumi.Input<boolean>;
+    /**
+     * Which vendor's rules to apply. Default `"auto"`: the provider reads the BMC's manufacturer id (Get Device ID, once
+     * per BMC per run) and applies that vendor's profile at call time, before any write (Supermicro: slot 2 fixed to
+     * `ADMIN`, passwords of 8-16 characters with 3 of upper/lower/digit/special, privilege before messaging; Dell: 16
+     * slots; HPE: LAN channel 2 probed first, "(Empty User)" slots are free; Lenovo: enable before access). Naming a
+     * vendor (`supermicro`, `dell`, `hpe`, `lenovo`, `openbmc`) applies its rules whatever the BMC reports, and lets
+     * `pulumi preview` check the password against them; `"generic"` applies none (firmware known to differ).
+     */
+    vendorProfile?: pulumi.Input<"auto" | "supermicro" | "dell" | "hpe" | "lenovo" | "openbmc" | "generic">;
 }
 
 /** An IPMI user account on a BMC. Type token `pulumi-nodejs:dynamic/bmc:BmcUser`. */
@@ -108,6 +117,14 @@ export class BmcUser extends pulumi.dynamic.Resource {
     declare public readonly enabledSource: pulumi.Output<string>;
     /** Which login password worked (`password`, `fallbackPasswords[0]`, …); never the value. */
     declare public readonly bmcLogin: pulumi.Output<string>;
+    /**
+     * The vendor profile applied at the last operation (`supermicro`, `dell`, `hpe`, `lenovo`, `openbmc` or `generic`):
+     * detected from the manufacturer id unless `vendorProfile` names one. Refreshed by `pulumi refresh`; output only,
+     * so it never causes a diff.
+     */
+    declare public readonly vendor: pulumi.Output<string>;
+    /** IANA enterprise number from Get Device ID (Supermicro 10876, Dell 674, HPE 11, Lenovo 19046, OpenBMC 49769); absent if the BMC did not answer. */
+    declare public readonly manufacturerId: pulumi.Output<number | undefined>;
 
     constructor(name: string, args: BmcUserArgs, opts?: pulumi.CustomResourceOptions) {
         const bmc = pulumi.output(args.bmc).apply((b) => ({
@@ -128,6 +145,8 @@ export class BmcUser extends pulumi.dynamic.Resource {
                 passwordState: undefined,
                 enabledSource: undefined,
                 bmcLogin: undefined,
+                vendor: undefined,
+                manufacturerId: undefined,
             },
             {
                 ...opts,

@@ -8,6 +8,8 @@
 import { z } from "zod";
 import type { Privilege } from "../transport/ipmitool/codec";
 import { CheckFailure, failuresFromZod, stripUnknowns } from "../shared/validation";
+import { VENDOR_NAMES, profileNamed } from "../transport/ipmitool/vendors";
+import { vendorRuleFailures } from "./vendorRules";
 
 export const PRIVILEGES = ["administrator", "operator", "user", "callback", "no-access"] as const satisfies readonly Privilege[];
 
@@ -91,11 +93,14 @@ export const bmcUserInputSchema = z.strictObject(
         callin: bool("callin").default(true),
         verifyPassword: z.enum(["login", "off"], { error: 'verifyPassword must be "login" or "off"' }).default("login"),
         allowSelfLockout: bool("allowSelfLockout").default(false),
+        vendorProfile: z
+            .enum(["auto", ...VENDOR_NAMES], { error: `vendorProfile must be "auto" or one of ${VENDOR_NAMES.join(", ")}` })
+            .default("auto"),
     },
     {
         error: (iss) =>
             iss.code === "unrecognized_keys"
-                ? "unknown property; BmcUser accepts bmc, userId, username, password, privilege, channel, enabled, ipmiMessaging, linkAuth, callin, verifyPassword, allowSelfLockout"
+                ? "unknown property; BmcUser accepts bmc, userId, username, password, privilege, channel, enabled, ipmiMessaging, linkAuth, callin, verifyPassword, allowSelfLockout, vendorProfile"
                 : "inputs must be an object",
     },
 );
@@ -175,7 +180,12 @@ export function validateBmcUserInputs(raw: Record<string, unknown>, prior?: Prio
         const failures = failuresFromZod(parsed.error, secrets).filter((f) => !isUnderUnknown(f.property, unknown));
         return { failures, unknown };
     }
-    return { inputs: parsed.data, failures: unknown.size ? [] : selfLockoutFailures(parsed.data, prior), unknown };
+    return { inputs: parsed.data, failures: unknown.size ? [] : [...selfLockoutFailures(parsed.data, prior), ...declaredVendorFailures(parsed.data)], unknown };
+}
+
+/** With a named `vendorProfile`, `check` applies that vendor's rules at preview; with `auto` they wait for the BMC. */
+function declaredVendorFailures(inputs: BmcUserInputs): CheckFailure[] {
+    return inputs.vendorProfile === "auto" ? [] : vendorRuleFailures(inputs, profileNamed(inputs.vendorProfile));
 }
 
 function isUnderUnknown(property: string, unknown: Set<string>): boolean {

@@ -14,6 +14,7 @@ export type ErrorCode =
     // input
     | "INVALID_INPUT"
     | "SELF_LOCKOUT_REFUSED"
+    | "BMC_VENDOR_RULE"
     // local tooling
     | "IPMITOOL_MISSING"
     | "IPMITOOL_FAILED"

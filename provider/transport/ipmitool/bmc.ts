@@ -185,9 +185,12 @@ async function loginWithCandidates(
 /** Channels probed for the 802.3 LAN medium when the channel is not given. */
 const LAN_CHANNEL_PROBE = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 
-/** The first channel whose medium is 802.3 LAN (as xCAT and vendors do: usually 1, on some HPE models 2). */
-export async function detectLanChannel(session: IpmiSession, ctx: { host: string; port: number }): Promise<number> {
-    for (const ch of LAN_CHANNEL_PROBE) {
+/**
+ * The first channel whose medium is 802.3 LAN (as xCAT and vendors do: usually 1, on some HPE models 2), probing in
+ * `order` (the vendor profile's: `lanChannelProbeOrder`).
+ */
+export async function detectLanChannel(session: IpmiSession, ctx: { host: string; port: number }, order: readonly number[] = LAN_CHANNEL_PROBE): Promise<number> {
+    for (const ch of order) {
         const [r] = await session.run([getChannelInfo(ch)]);
         if (r.ok && r.data.length >= 2 && decodeChannelInfo(r.data).isLan) {
             return ch;
@@ -268,12 +271,21 @@ export interface SlotSearch {
     maxUsers: number;
 }
 
+/** Vendor knowledge for {@link findSlot}. */
+export interface SlotSearchOptions {
+    /** Names the firmware reports for unused slots besides the empty one (HPE: "(Empty User)"). */
+    emptyNames?: readonly string[];
+    /** Highest slot the vendor manages, when lower than what the BMC reports (Dell: 16). */
+    maxUsers?: number;
+}
+
 /**
  * Looks for `username` in slots 2..max and notes the lowest empty slot at or above `firstFree` (3 by default: slot 2
  * is every vendor's default administrator). Slot 1, the anonymous user, is never considered.
  */
-export async function findSlot(session: IpmiSession, channel: number, username: string, firstFree = 3): Promise<SlotSearch> {
-    const maxUsers = decodeUserAccess(await session.one(getUserAccess(channel, 2))).maxUsers;
+export async function findSlot(session: IpmiSession, channel: number, username: string, firstFree = 3, vendor: SlotSearchOptions = {}): Promise<SlotSearch> {
+    const reported = decodeUserAccess(await session.one(getUserAccess(channel, 2))).maxUsers;
+    const maxUsers = Math.min(reported, vendor.maxUsers ?? reported);
     let free: number | undefined;
     for (let id = 2; id <= maxUsers; id++) {
         const [r] = await session.run([getUserName(id)]);
@@ -287,6 +299,9 @@ export async function findSlot(session: IpmiSession, channel: number, username: 
         }
         if (name === username) {
             return { match: id, free, maxUsers };
+        }
+        if (vendor.emptyNames?.includes(name)) {
+            name = "";
         }
         if (name === "" && id >= firstFree && free === undefined) {
             free = id;

@@ -1,98 +1,150 @@
 /**
  * Vendor profiles: what differs between BMC makers in user management, as data. The manufacturer id comes from Get
- * Device ID (IANA enterprise number). Every rule names its source so it can be checked and revised.
+ * Device ID (IANA enterprise number). Every rule names its source so it can be checked and revised; the rules are
+ * applied by `provider/bmcUser/vendorRules.ts` (pure) and the identity is read by `identity.ts`.
  */
+
+/** Names of the profiles, as reported in the `vendor` output and accepted by the `vendorProfile` input. */
+export const VENDOR_NAMES = ["supermicro", "dell", "hpe", "lenovo", "openbmc", "generic"] as const;
+export type VendorName = (typeof VENDOR_NAMES)[number];
+
+/** A firmware password policy stricter than IPMI's "1-20 bytes". */
+export interface PasswordPolicy {
+    minLength: number;
+    maxLength: number;
+    /** How many of the classes upper case, lower case, digit and special character must appear. */
+    requiredClasses: number;
+    /** Where the policy comes from. */
+    source: string;
+}
 
 /** How a vendor's BMC differs from the generic IPMI behaviour. */
 export interface VendorProfile {
     /** Stable name reported in outputs. */
-    name: "supermicro" | "dell" | "hpe" | "lenovo" | "openbmc" | "generic";
+    name: VendorName;
     /** IANA enterprise numbers that identify the vendor in Get Device ID. */
     manufacturerIds: readonly number[];
     /** The factory administrator and its slot. */
     defaultAdmin?: { slot: number; username: string };
-    /** Slots whose name the firmware does not let you change. */
+    /** Slots whose name the firmware does not let you change (they keep `defaultAdmin.username`). */
     fixedNameSlots: readonly number[];
     /** Longest password the firmware accepts over IPMI (16 or 20). */
     maxPasswordBytes: 16 | 20;
+    /** Firmware password policy, when one is known. */
+    passwordPolicy?: PasswordPolicy;
+    /** Highest user slot the firmware manages, when it is known to be lower than what some firmware reports. */
+    maxUsers?: number;
+    /** Names the firmware reports for unused slots (besides the empty name). */
+    emptySlotNames: readonly string[];
     /** Whether Set User Access fails with 0xCC on an empty or disabled slot (name and enable must come first). */
     accessNeedsNamedSlot: boolean;
+    /** Whether the privilege limit must be set before IPMI messaging is turned on (two Set User Access writes). */
+    privilegeBeforeMessaging: boolean;
+    /** Whether an already enabled account must not be enabled again when only its password changes. */
+    noEnableOnPasswordChange: boolean;
     /** LAN channel to try first when detecting. */
     preferredLanChannel: number;
     /** Where each rule comes from. */
     sources: readonly string[];
 }
 
+const BASE = {
+    fixedNameSlots: [],
+    maxPasswordBytes: 20,
+    emptySlotNames: [],
+    accessNeedsNamedSlot: false,
+    privilegeBeforeMessaging: false,
+    noEnableOnPasswordChange: false,
+    preferredLanChannel: 1,
+} as const satisfies Partial<VendorProfile>;
+
 export const PROFILES: readonly VendorProfile[] = [
     {
+        ...BASE,
         name: "supermicro",
         manufacturerIds: [10876],
         defaultAdmin: { slot: 2, username: "ADMIN" },
         fixedNameSlots: [2],
-        // Some boards reject the 20-byte form with 0xC8 (Seagate/cortx-prvsnr#4793).
+        // Longer passwords are refused with 0xC8 or silently truncated to 16 on some boards.
         maxPasswordBytes: 16,
-        accessNeedsNamedSlot: false,
-        preferredLanChannel: 1,
+        passwordPolicy: {
+            minLength: 8,
+            maxLength: 16,
+            requiredClasses: 3,
+            source: "8-16 characters, 3 of upper/lower/digit/special: truenas/middleware#9429 (IPMI on Supermicro boards), fwupd/fwupd#5129",
+        },
+        privilegeBeforeMessaging: true,
+        noEnableOnPasswordChange: true,
         sources: [
-            "ADMIN fixed on slot 2: Supermicro BMC user guide; clustervision/trinity#543",
-            "20-byte passwords refused with 0xC8 on some firmware: Seagate/cortx-prvsnr#4793",
-            "privilege before enabling IPMI messaging: landscape.md (Supermicro ordering)",
+            "ADMIN fixed on slot 2: clustervision/trinity#543, xcat2/xcat-core#6666",
+            "passwords over 16 bytes refused with 0xC8 or truncated: Seagate/cortx-prvsnr#4793, truenas/middleware#9429",
+            "complexity of newer firmware (digits and specials; non-compliant passwords reset on update): fwupd/fwupd#5129",
+            "privilege limit before enabling IPMI messaging: canonical MAAS bmc_config.py (landscape.md §3.F)",
+            "no disable/enable around a password change on newer firmware: metal-stack/metal-hammer#147",
         ],
     },
     {
+        ...BASE,
         name: "dell",
         manufacturerIds: [674],
         defaultAdmin: { slot: 2, username: "root" },
-        fixedNameSlots: [],
-        maxPasswordBytes: 20,
-        accessNeedsNamedSlot: false,
-        preferredLanChannel: 1,
-        sources: ["root/calvin on slot 2, 16 users, password ≤ 20: Dell iDRAC6 user guide", "name and password before enable: landscape.md (Dell R420)"],
+        maxUsers: 16,
+        sources: [
+            "root/calvin on slot 2, 16 users, password ≤ 20: Dell iDRAC6 user guide (ipmi.md §16.1)",
+            "name and password before enable: canonical MAAS bmc_config.py, Dell R420 (landscape.md §3.F)",
+        ],
     },
     {
+        ...BASE,
         name: "hpe",
         manufacturerIds: [11],
         defaultAdmin: { slot: 2, username: "Administrator" },
-        fixedNameSlots: [],
-        maxPasswordBytes: 20,
-        accessNeedsNamedSlot: false,
+        emptySlotNames: ["(Empty User)"],
         preferredLanChannel: 2,
-        sources: ["LAN channel 2 on some models: xCAT bmcsetup comment", "IPMI names ≤ 16, passwords ≤ 20: HPE iLO 5 user guide"],
+        sources: [
+            "LAN channel 2 on some models: xCAT bmcsetup comment (ipmi.md §16.5)",
+            "unused slots named \"(Empty User)\": canonical MAAS bmc_config.py (landscape.md §3.F)",
+            "IPMI names ≤ 16, passwords ≤ 20: HPE iLO 5 user guide",
+        ],
     },
     {
+        ...BASE,
         name: "lenovo",
         manufacturerIds: [19046, 20301, 2],
         defaultAdmin: { slot: 2, username: "USERID" },
-        fixedNameSlots: [],
-        maxPasswordBytes: 20,
         accessNeedsNamedSlot: true,
-        preferredLanChannel: 1,
-        sources: ["USERID/PASSW0RD on slot 2: Lenovo XCC documentation", "0xCC from Set User Access on empty/disabled slots: xcat2/xcat-core#7559"],
+        sources: [
+            "USERID/PASSW0RD on slot 2: Lenovo XCC documentation",
+            "0xCC from Get User Name and Set User Access on empty/disabled slots: xcat2/xcat-core#7559, #6380",
+            "IANA 2, 20301, 19046 are IBM/Lenovo: xCAT bmcsetup (ipmi.md §16.2)",
+        ],
     },
     {
+        ...BASE,
         name: "openbmc",
         manufacturerIds: [49769],
-        fixedNameSlots: [],
-        maxPasswordBytes: 20,
-        accessNeedsNamedSlot: false,
-        preferredLanChannel: 1,
-        sources: ["20-byte password cap: openbmc/phosphor-host-ipmid#149"],
+        sources: [
+            "20-byte password cap for IPMI users (the ipmi group): openbmc/openbmc#3550",
+            "passwords over 16 bytes need the 20-byte format or logins fail: openbmc/phosphor-host-ipmid#149",
+        ],
     },
 ];
 
 export const GENERIC: VendorProfile = {
+    ...BASE,
     name: "generic",
     manufacturerIds: [],
-    fixedNameSlots: [],
-    maxPasswordBytes: 20,
-    accessNeedsNamedSlot: false,
-    preferredLanChannel: 1,
-    sources: ["IPMI v2.0 specification"],
+    sources: ["IPMI v2.0 specification §22.26-22.30"],
 };
 
 /** The profile for a manufacturer id, or the generic one. */
 export function profileFor(manufacturerId: number | undefined): VendorProfile {
     return PROFILES.find((p) => manufacturerId !== undefined && p.manufacturerIds.includes(manufacturerId)) ?? GENERIC;
+}
+
+/** The profile with this name (`generic` included). */
+export function profileNamed(name: VendorName): VendorProfile {
+    return PROFILES.find((p) => p.name === name) ?? GENERIC;
 }
 
 /** LAN channels to probe, the vendor's usual one first. */
