@@ -21,6 +21,7 @@ const PERSONALITIES = {
   dell: { username: "root", password: "calvin", manufacturerId: 0x02a2, productId: 0x0100 },
   lenovo: { username: "USERID", password: "PASSW0RD", manufacturerId: 0x4a66, productId: 0x0200 },
   hpe: { username: "Administrator", password: "Label-8ch", manufacturerId: 0x000b, productId: 0x2000 },
+  openbmc: { username: "root", password: "0penBmc", manufacturerId: 0xc269, productId: 0x0001 },
   generic: { username: "ADMIN", password: "ADMIN", manufacturerId: 0x1291, productId: 0x0f02 },
 };
 
@@ -61,11 +62,11 @@ function udpPortBound(port) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function lanConf({ name, port, consolePort, guid, personality }) {
+function lanConf({ name, port, consolePort, guid, personality, lanChannel = 1 }) {
   return [
     `name "${name}"`,
     "set_working_mc 0x20",
-    "  startlan 1",
+    `  startlan ${lanChannel}`,
     `    addr 127.0.0.1 ${port}`,
     "    priv_limit admin",
     "    allowed_auths_callback md5",
@@ -189,7 +190,7 @@ class Lab {
   }
 
   /**
-   * Starts one simulated BMC per spec (`{ name, vendor, console }`) and waits until each listens.
+   * Starts one simulated BMC per spec (`{ name, vendor, console, lanChannel }`) and waits until each listens.
    * @returns {Promise<SimulatedBmc[]>}
    */
   async start(specs) {
@@ -200,7 +201,8 @@ class Lab {
     return out;
   }
 
-  async startOne({ name, vendor = "generic", console: withConsole = false }) {
+  /** `lanChannel` puts the LAN on another channel (HPE: 2 on some models); Get Channel Info on the others answers 0xCB. */
+  async startOne({ name, vendor = "generic", console: withConsole = false, lanChannel = 1 }) {
     const personality = PERSONALITIES[vendor];
     if (!personality) throw new Error(`unknown vendor personality ${vendor}`);
     const dir = path.join(this.root, name);
@@ -209,10 +211,10 @@ class Lab {
     const port = await freeUdpPort();
     const consolePort = withConsole ? await freeUdpPort() : undefined;
     const guid = `a1b2c3d4e5f60718293a4b5c${(++guidCounter + process.pid * 64).toString(16).padStart(8, "0").slice(-8)}`;
-    fs.writeFileSync(path.join(dir, "lan.conf"), lanConf({ name, port, consolePort, guid, personality }));
+    fs.writeFileSync(path.join(dir, "lan.conf"), lanConf({ name, port, consolePort, guid, personality, lanChannel }));
     fs.writeFileSync(path.join(dir, "cmds.emu"), cmdsEmu(personality));
     const proc = await spawnSimulator(name, dir, port, "w");
-    const bmc = new SimulatedBmc({ name, vendor, port, consolePort, pid: proc.pid, proc, dir, admin: { username: personality.username, password: personality.password }, manufacturerId: personality.manufacturerId });
+    const bmc = new SimulatedBmc({ name, vendor, port, consolePort, pid: proc.pid, proc, dir, admin: { username: personality.username, password: personality.password }, manufacturerId: personality.manufacturerId, lanChannel });
     this.bmcs.push(bmc);
     return bmc;
   }

@@ -29,3 +29,144 @@ describe("unit: vendor profiles", () => {
     assert.equal(profileFor(49769).maxPasswordBytes, 20);
   });
 });
+
+// The rules each profile implies for BmcUser, as pure decisions: refusals, write order, empty slots, slot caps.
+const plan = require("../../dist/bmcUser/plan");
+const rules = require("../../dist/bmcUser/vendorRules");
+const { decodeUserAccess } = require("../../dist/transport/ipmitool/codec");
+const { bmcUserProvider } = require("../../dist");
+
+describe("unit: vendor rules for BmcUser", () => {
+  const smc = profileFor(10876);
+  const dell = profileFor(674);
+  const hpe = profileFor(11);
+  const lenovo = profileFor(19046);
+  const openbmc = profileFor(49769);
+  const generic = profileFor(undefined);
+  const bmc = { host: "10.0.0.5", port: 623, username: "ADMIN", password: "AdminPw-1", cipherSuite: 17, timeoutSeconds: 2, retries: 2, fallbackPasswords: [] };
+  const inputs = { bmc, username: "ops", password: "Ops-Pass-123", privilege: "operator", enabled: true, ipmiMessaging: true, linkAuth: true, callin: true, verifyPassword: "login", allowSelfLockout: false, vendorProfile: "auto" };
+  const access = (b4, b2 = 0x00) => decodeUserAccess([0x3f, b2, 0x00, b4]);
+  // "cmd:first data bytes" — 43:b1,user (b1 bit 4 = IPMI messaging), 47:user,op (op 1 enable, 0 disable, 2 set password)
+  const cmds = (list) => list.map((c) => `${c.cmd.toString(16)}:${c.data.slice(0, 2).map((b) => b.toString(16)).join(",")}`);
+  const SECRET = "weakpassword";
+
+  describe("Supermicro password policy (8-16 characters, 3 of upper/lower/digit/special; truenas/middleware#9429)", () => {
+    const cases = [
+      ["Ops-Pass-123", []],
+      ["OpsPass123", []], // upper, lower, digit: 3 classes
+      [SECRET, ["requires at least 3 of"]],
+      ["Ab1-", ["at least 8 characters"]],
+      ["Abcdefgh-12345678", ["at most 16 bytes"]],
+      ["abcdefghijklmnopqrst", ["at most 16 bytes", "requires at least 3 of"]],
+    ];
+    for (const [pw, wanted] of cases) {
+      it(`${pw.length} characters, ${wanted.length ? wanted.join(" + ") : "accepted"}`, () => {
+        const f = rules.passwordRuleFailures(pw, smc);
+        assert.equal(f.length, wanted.length, JSON.stringify(f));
+        wanted.forEach((w, i) => {
+          assert.equal(f[i].property, "password");
+          assert.ok(f[i].reason.includes(w), f[i].reason);
+          assert.match(f[i].reason, /#\d+/, "cites its source");
+          assert.ok(!f[i].reason.includes(pw), "never quotes the password");
+        });
+      });
+    }
+    it("the generic, Dell, HPE, Lenovo and OpenBMC profiles accept any 1-20 byte password", () => {
+      for (const p of [generic, dell, hpe, lenovo, openbmc]) assert.deepEqual(rules.passwordRuleFailures("abcdefghijklmnopqrst", p), [], p.name);
+    });
+  });
+
+  it("Supermicro slot 2 is fixed to ADMIN: another name there is refused, ADMIN itself and other slots are fine", () => {
+    const f = rules.fixedSlotFailure({ username: "root" }, 2, smc);
+    assert.equal(f.property, "username");
+    assert.match(f.reason, /slot 2 on supermicro BMCs is fixed to ADMIN/);
+    assert.match(f.reason, /trinity#543/);
+    assert.equal(rules.fixedSlotFailure({ username: "ADMIN" }, 2, smc), undefined);
+    assert.equal(rules.fixedSlotFailure({ username: "root" }, 3, smc), undefined);
+    for (const p of [dell, hpe, lenovo, generic]) assert.equal(rules.fixedSlotFailure({ username: "other" }, 2, p), undefined, p.name);
+  });
+
+  it("the call-time error is BMC_VENDOR_RULE, names the field and the vendor, says nothing was written, and quotes no secret", () => {
+    const e = rules.vendorRuleError(rules.vendorRuleFailures({ username: "ops", password: SECRET, userId: 3 }, smc), smc, { host: "h", port: 623, slot: 3 });
+    assert.equal(e.code, "BMC_VENDOR_RULE");
+    assert.match(e.message, /password: supermicro firmware requires/);
+    assert.match(e.message, /nothing was written/);
+    assert.equal(e.context.vendor, "supermicro");
+    assert.ok(!e.message.includes(SECRET));
+  });
+
+  it("check applies a named vendorProfile at preview; auto leaves the rules to call time", async () => {
+    const named = await bmcUserProvider.check({}, { ...inputs, password: SECRET, vendorProfile: "supermicro" });
+    assert.deepEqual(named.failures.map((f) => f.property), ["password"]);
+    assert.ok(!JSON.stringify(named.failures).includes(SECRET));
+    assert.deepEqual((await bmcUserProvider.check({}, { ...inputs, password: SECRET })).failures, []);
+    assert.deepEqual((await bmcUserProvider.check({}, { ...inputs, password: SECRET, vendorProfile: "generic" })).failures, []);
+    const bad = await bmcUserProvider.check({}, { ...inputs, vendorProfile: "ibm" });
+    assert.equal(bad.failures[0].property, "vendorProfile");
+    const fixed = await bmcUserProvider.check({}, { ...inputs, userId: 2, vendorProfile: "supermicro" });
+    assert.deepEqual(fixed.failures.map((f) => f.property), ["username"]);
+  });
+
+  describe("write order", () => {
+    it("generic and Dell: name and password before access, enable last (Dell R420: name and password before enable)", () => {
+      for (const p of [generic, dell]) assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, undefined, true, p)), ["45:3,6f", "47:3,2", "43:b1,3", "47:3,1"], p.name);
+    });
+    it("Supermicro: the privilege in a write of its own (messaging off) before IPMI messaging is turned on", () => {
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, undefined, true, smc)), ["45:3,6f", "47:3,2", "43:a1,3", "43:b1,3", "47:3,1"]);
+      // Messaging already on: one access write is enough.
+      const demoted = { name: "ops", access: access(0x32, 0x40) };
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, demoted, false, smc)), ["43:b1,3", "47:3,1"]);
+    });
+    it("Supermicro: a password change on an enabled account is not followed by an enable (metal-stack/metal-hammer#147)", () => {
+      const enabled = { name: "ops", access: access(0x33, 0x40) };
+      const folded = { name: "ops", access: access(0x33, 0x00) }; // enable status unreported, messaging on
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, enabled, true, smc)), ["47:3,2"]);
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, folded, true, smc)), ["47:3,2"]);
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, folded, true, generic)), ["47:3,2", "47:3,1"], "generic restates enable");
+      const disabled = { name: "ops", access: access(0x23, 0x80) };
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, disabled, true, smc)), ["47:3,2", "43:a1,3", "43:b1,3", "47:3,1"]);
+    });
+    it("Lenovo: enable before Set User Access (0xCC on disabled slots), and disable after it for a disabled account", () => {
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, undefined, true, lenovo)), ["45:3,6f", "47:3,2", "47:3,1", "43:b1,3"]);
+      assert.deepEqual(cmds(plan.planWrites({ ...inputs, enabled: false }, 1, 3, undefined, true, lenovo)), ["45:3,6f", "47:3,2", "47:3,1", "43:b1,3", "47:3,0"]);
+      // No access write: nothing to reorder.
+      const renamed = { name: "old", access: access(0x33, 0x40) };
+      assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, renamed, false, lenovo)), ["45:3,6f", "47:3,1"]);
+    });
+  });
+
+  it("HPE reports unused slots as \"(Empty User)\": empty for HPE, a real name elsewhere", () => {
+    const slot = { name: "(Empty User)", access: access(0x0f) };
+    assert.equal(rules.normaliseSlot(slot, hpe).name, "");
+    assert.equal(rules.normaliseSlot(slot, generic).name, "(Empty User)");
+    assert.equal(rules.isEmptyName("", dell), true);
+  });
+
+  it("Dell manages 16 slots even when firmware reports more", () => {
+    assert.equal(rules.slotLimit(63, dell), 16);
+    assert.equal(rules.slotLimit(10, dell), 10);
+    assert.equal(rules.slotLimit(63, generic), 63);
+  });
+
+  it("the scrambled password of a deleted account meets each vendor's cap and policy", () => {
+    for (const p of [smc, dell, hpe, lenovo, openbmc, generic]) {
+      for (let i = 0; i < 50; i++) {
+        const pw = rules.scramblePassword(p, require("node:crypto").randomBytes);
+        assert.deepEqual(rules.passwordRuleFailures(pw, p), [], `${p.name}: ${pw.length}`);
+        assert.equal(pw.length, p.maxPasswordBytes);
+      }
+    }
+  });
+
+  it("vendor and manufacturerId are outputs only: diff ignores them; old state without vendorProfile means auto", async () => {
+    const outs = { ...plan.outputsFor(inputs, 1, 3, { passwordState: "verified", bmcLogin: "password", vendor: "dell", manufacturerId: 674 }), __provider: "x" };
+    assert.equal(outs.vendor, "dell");
+    assert.equal(outs.manufacturerId, 674);
+    assert.equal((await bmcUserProvider.diff("id", outs, inputs)).changes, false);
+    const { vendorProfile: _, vendor: __, manufacturerId: ___, ...old } = outs;
+    assert.equal((await bmcUserProvider.diff("id", old, inputs)).changes, false);
+    assert.deepEqual(plan.diffBmcUser(outs, { ...inputs, vendorProfile: "generic" }).updates, ["vendorProfile"]);
+    const seen = plan.observedOutputs(outs, { name: "ops", access: access(0x33, 0x40) }, "ok", "password", { vendor: "lenovo", manufacturerId: 19046 });
+    assert.equal(seen.vendor, "lenovo");
+  });
+});
