@@ -14,12 +14,15 @@ import { readFileSync } from "node:fs";
 import { isCredentialsError } from "../shared/errors";
 import { registerSecrets } from "../shared/redact";
 import { BmcLogin, probeLogin, readSlot, withAdminSession } from "../transport/ipmitool/bmc";
+import { withIdentifiedSession } from "../transport/ipmitool/identity";
+import { isEmptyName } from "../bmcUser/vendorRules";
 import { decodeUserAccess, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../transport/ipmitool/codec";
 
 const USAGE = `Usage: bmc-credentials <command> --host HOST [options]
 
 Commands:
-  users                         list used user slots: id, name, privilege, messaging, link auth, callin
+  users                         list used user slots: id, name, privilege, messaging, link auth, callin;
+                                the header names the detected vendor and manufacturer id
   verify --user NAME            log in once as NAME to prove its password (exit 0 if it works, 1 if not)
   factory-reset --vendor supermicro --yes
                                 restore the BMC's factory defaults (Supermicro OEM raw 0x3c 0x40): deletes every
@@ -187,13 +190,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 async function listUsers(o: Options, password: string, io: Io): Promise<number> {
     const login = target(o, password, str(o, "username") ?? "ADMIN");
     const channel = intFlag(o, "channel", 1, 1, 11);
-    const rows = await withAdminSession(login, {}, async (session) => {
+    let vendor = "";
+    const rows = await withIdentifiedSession(login, {}, async (session, { profile, manufacturerId }) => {
+        vendor = `vendor ${profile.name}${manufacturerId !== undefined ? `, manufacturer id ${manufacturerId}` : ""}`;
         const max = decodeUserAccess(await session.one(getUserAccess(channel, 1))).maxUsers;
         const found: string[] = [];
         for (let id = 1; id <= max; id++) {
             const slot = await readSlot(session, channel, id);
-            // The anonymous user (slot 1) has no name; it counts as used when it can log in.
-            if (slot.name === "" && !(id === 1 && slot.access.ipmiMessaging)) continue;
+            // The anonymous user (slot 1) has no name; it counts as used when it can log in. HPE names unused slots
+            // "(Empty User)".
+            if (isEmptyName(slot.name, profile) && !(id === 1 && slot.access.ipmiMessaging)) continue;
             const a = slot.access;
             found.push(
                 [String(id).padEnd(3), (slot.name || "(anonymous)").padEnd(16), privilegeFromCode(a.privilegeCode).padEnd(13),
@@ -203,7 +209,7 @@ async function listUsers(o: Options, password: string, io: Io): Promise<number> 
         }
         return found;
     });
-    io.out(`ID  NAME             PRIVILEGE     FLAGS (channel ${channel})`);
+    io.out(`ID  NAME             PRIVILEGE     FLAGS (channel ${channel}; ${vendor})`);
     rows.forEach((r) => io.out(r));
     return 0;
 }

@@ -47,6 +47,7 @@ describe("sim: bmc-credentials CLI", function () {
     assert.equal(lines.length, 2, r.out);
     assert.match(lines[0], /^2\s+ADMIN\s+administrator\s+msg=on/);
     assert.match(lines[1], /^5\s+ops\s+operator\s+msg=on/);
+    assert.match(r.out.split("\n")[0], /channel 1; vendor supermicro, manufacturer id 10876/, "the header names the detected vendor");
   });
 
   it("verify proves a password by one login (env or file), and exits 1 without echoing a rejected one", () => {
