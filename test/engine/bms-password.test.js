@@ -4,14 +4,18 @@
 // stack config: through Configure, the secret key as a secret; never through argv, env or the resource inputs.
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
+const crypto = require("node:crypto");
+const { createBmsEmulator, DEFAULT_AK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
 const { installConsumer, removeConsumer, registrations } = require("../harness/consumer");
 const { UNKNOWN, isSecret, reveal } = require("../harness/engine");
 const { stackSession } = require("../harness/session");
 
 const PW = "Sentinel-Bms-7Q!x";
 const BAD_PW = "Sentinel Bms#7Qx"; // a space and '#': refused by check
-const SENTINELS = [PW, BAD_PW, DEFAULT_SK];
+// A secret key of this run only: the /proc scan sees every process on the machine, and a fixed key would match other
+// runs that legitimately hold it.
+const SECRET_KEY = `sentinel-sk-${crypto.randomBytes(12).toString("hex")}`;
+const SENTINELS = [PW, BAD_PW, SECRET_KEY];
 const SERVER_A = "77616c78-0bc4-4156-b24b-4286586ac350";
 const SERVER_B = "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61";
 const OLD_PROVIDER =
@@ -23,7 +27,7 @@ describe("engine: BmsPassword lifecycle through the dynamic-provider process", f
   const resets = (id) => emu.server(id).resets;
 
   before(async () => {
-    emu = createBmsEmulator();
+    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY } });
     url = await emu.start();
     emu.addServer({ id: SERVER_A, osType: "Linux" });
     emu.addServer({ id: SERVER_B, osType: "Linux" });
@@ -35,7 +39,7 @@ describe("engine: BmsPassword lifecycle through the dynamic-provider process", f
       engineOptions: {
         config: {
           "huaweicloud:accessKey": DEFAULT_AK,
-          "huaweicloud:secretKey": DEFAULT_SK,
+          "huaweicloud:secretKey": SECRET_KEY,
           "huaweicloud:projectId": DEFAULT_PROJECT,
           "huaweicloud:region": "cn-north-4",
         },
