@@ -7,17 +7,21 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { Lab } = require("../lab/lab");
+const { UdpProxy } = require("../lab/udp-proxy");
 const { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
 
 const pad16 = (s) => [...Buffer.from(s), ...new Array(16 - s.length).fill(0)];
 
 /**
  * Starts `bmcs` (`[{name, vendor, site, loginPassword?}]`; a given loginPassword replaces the vendor default, in slot
- * 2, out of band) and an emulator holding `servers` (`[{id, name, os}]`). Returns the handles and `stop()`.
+ * 2, out of band) and an emulator holding `servers` (`[{id, name, os}]`). Each BMC is reached through a counting
+ * UDP proxy (no delay, no loss), so `packets()` is the number of datagrams the provider sent to the BMCs; out-of-band
+ * helpers talk to the simulators directly and are not counted. Returns the handles and `stop()`.
  */
 async function startFleetLab({ bmcs, servers }) {
   const lab = new Lab();
   const emu = createBmsEmulator();
+  const proxies = [];
   try {
     const url = await emu.start();
     for (const s of servers) emu.addServer({ id: s.id, osType: s.os === "windows" ? "Windows" : "Linux" });
@@ -30,8 +34,14 @@ async function startFleetLab({ bmcs, servers }) {
         bmc.admin = { ...bmc.admin, password: pw };
       }),
     );
+    const ports = [];
+    for (const b of started) {
+      const proxy = new UdpProxy({ targetPort: b.port });
+      proxies.push(proxy);
+      ports.push(await proxy.start());
+    }
     const inventory = {
-      bmcs: started.map((b, i) => ({ name: b.name, host: "127.0.0.1", port: b.port, vendor: b.vendor, site: bmcs[i].site ?? "lab" })),
+      bmcs: started.map((b, i) => ({ name: b.name, host: "127.0.0.1", port: ports[i], vendor: b.vendor, site: bmcs[i].site ?? "lab" })),
       servers,
     };
     return {
@@ -40,6 +50,8 @@ async function startFleetLab({ bmcs, servers }) {
       url,
       bmcs: started,
       inventory,
+      /** Datagrams sent towards the BMCs through the proxies so far. */
+      packets: () => proxies.reduce((n, p) => n + p.counts.up, 0),
       /** Writes the inventory as YAML (JSON is YAML) into `dir`; returns its path. */
       writeInventory(dir) {
         const file = path.join(dir, "inventory.lab.yaml");
@@ -64,16 +76,18 @@ async function startFleetLab({ bmcs, servers }) {
           ["huaweicloud:region", "cn-north-4", {}],
         ];
       },
-      async stop() {
-        await lab.stop();
-        await emu.close();
-      },
+      stop: () => stopAll(lab, emu, proxies),
     };
   } catch (e) {
-    await lab.stop();
-    await emu.close();
+    await stopAll(lab, emu, proxies);
     throw e;
   }
+}
+
+async function stopAll(lab, emu, proxies) {
+  await Promise.all(proxies.map((p) => p.stop()));
+  await lab.stop();
+  await emu.close();
 }
 
 module.exports = { startFleetLab, pad16 };

@@ -50,8 +50,10 @@ const rpcError = (message) => Object.assign(new Error(message), { code: grpc.sta
 
 /** One run of the program against the monitor: registrations become steps, applied now (up) or only planned. */
 class Deployment {
-  constructor(engine, host, { dryRun, log }) {
-    Object.assign(this, { engine, host, dryRun, log });
+  constructor(engine, { dryRun, log }) {
+    Object.assign(this, { engine, dryRun, log });
+    // The provider process starts while the program loads (both take about a second); registrations wait for it.
+    this.hostReady = new Promise((resolve) => (this.setHost = (host) => resolve((this.host = host))));
     this.steps = [];
     this.errors = [];
     this.registered = new Set();
@@ -87,7 +89,7 @@ class Deployment {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       dependencies: req.getDependenciesList(),
     };
-    const planned = this.serial.then(() => this.engine.planOne(this.host, reg));
+    const planned = this.serial.then(async () => this.engine.planOne(await this.hostReady, reg));
     this.serial = planned.catch(() => {});
     const step = await planned;
     this.steps.push(step);
@@ -221,13 +223,15 @@ class Stack {
    * @param {string} o.stateDir where `<stack>.config.json` and `<stack>.state.json` live
    * @param {string} o.passphrase the stack's secrets passphrase
    * @param {(line: string) => void} [o.log] where the update log goes (default: stdout)
+   * @param {boolean} [o.showOutputs] print the stack outputs after each operation (default true)
    */
-  constructor({ projectDir, stateDir, passphrase, stack = "dev", log = (l) => process.stdout.write(`${l}\n`) }) {
-    Object.assign(this, { projectDir, stateDir, passphrase, stack, log });
+  constructor({ projectDir, stateDir, passphrase, stack = "dev", log = (l) => process.stdout.write(`${l}\n`), showOutputs = true }) {
+    Object.assign(this, { projectDir, stateDir, passphrase, stack, log, showOutputs });
     this.project = readProject(projectDir);
     fs.mkdirSync(stateDir, { recursive: true });
     this.statePath = path.join(stateDir, `${stack}.state.json`);
     this.configPath = path.join(stateDir, `${stack}.config.json`);
+    this.programPids = []; // every program process this stack ran: the only ones whose environment holds the config
   }
 
   /** The engine model over this stack's state, with the decrypted config. */
@@ -274,19 +278,24 @@ class Stack {
     const started = Date.now();
     const engine = this.engine();
     const { config, secretKeys } = this.config();
-    let deployment;
+    const deployment = new Deployment(engine, { dryRun, log: this.log });
+    const server = await serve(deployment);
     let programExit;
     let programOutput = "";
-    await engine.withHost(async (host) => {
-      deployment = new Deployment(engine, host, { dryRun, log: this.log });
-      const server = await serve(deployment);
-      try {
-        programExit = await this.spawnProgram(server.address, { dryRun, config, secretKeys }, (t) => (programOutput += t));
+    let program;
+    try {
+      program = this.spawnProgram(server.address, { dryRun, config, secretKeys }, (t) => (programOutput += t));
+      await engine.withHost(async (host) => {
+        deployment.setHost(host);
+        programExit = await program.exited;
         await deployment.finish(programExit.code === 0);
-      } finally {
-        await server.stop();
-      }
-    });
+      });
+    } catch (e) {
+      if (program && program.child.exitCode === null) program.child.kill("SIGTERM");
+      throw e;
+    } finally {
+      await server.stop();
+    }
     if (!dryRun) {
       if (programExit.code === 0) engine.stackOutputs = deployment.stackOutputs;
       engine.save();
@@ -307,7 +316,7 @@ class Stack {
     return result;
   }
 
-  /** Spawns the program through cmd/run as the language host does; resolves with its exit. */
+  /** Spawns the program through cmd/run as the language host does; `exited` resolves with its exit. */
   spawnProgram(address, { dryRun, config, secretKeys }, onOutput) {
     const { programDir, nodeArgs, name } = this.project;
     const runPath = path.join(programDir, "node_modules/@pulumi/pulumi/cmd/run");
@@ -324,7 +333,7 @@ class Stack {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    this.programPid = child.pid;
+    this.programPids.push(child.pid);
     const onData = (d) => {
       const text = d.toString("utf8");
       onOutput(text);
@@ -332,7 +341,7 @@ class Stack {
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    return new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal, pid: child.pid })));
+    return { child, exited: new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal, pid: child.pid }))) };
   }
 
   /** `pulumi refresh --yes` (or its preview): Read every resource; drift is what Diff(refreshed, inputs) reports. */
@@ -376,7 +385,7 @@ class Stack {
     }
     for (const line of result.providerOutput.split("\n").filter(Boolean)) log(`    provider: ${line}`);
     for (const e of result.errors) log(`  error: ${e.urn ? `${e.urn}: ` : ""}${e.message}`);
-    if (Object.keys(result.outputs ?? {}).length > 0) {
+    if (this.showOutputs && Object.keys(result.outputs ?? {}).length > 0) {
       log("Outputs:");
       for (const line of JSON.stringify(masked(result.outputs), null, 2).split("\n")) log(`    ${line}`);
     }
