@@ -1,141 +1,120 @@
 #!/usr/bin/env node
 "use strict";
 /**
- * `npm run demo`: starts a lab of simulated BMCs (ipmi_sim) on loopback, converges an admin and a read-only
- * monitoring account on each through the BmcUser provider (the same calls `pulumi up` makes), changes a password and
- * a privilege behind the provider's back, shows the drift a `pulumi refresh` would report, repairs it, then removes the
- * accounts and stops the lab. Passwords are generated per run and never printed.
+ * `npm run demo`: the fleet example (examples/fleet) run as Pulumi runs it, against a lab on loopback: three simulated
+ * BMCs (ipmi_sim with Supermicro, Dell and Lenovo personalities) and the Huawei BMS emulator with two servers.
+ * preview → up → summary table → a password and a privilege changed behind Pulumi's back → refresh shows the drift →
+ * up repairs it → destroy → the lab stops. Uses the real `pulumi` CLI (local file backend) when it is on PATH,
+ * otherwise the program runner (test/harness/runner.js). Passwords are derived from a per-run secret, never printed.
  */
 const crypto = require("node:crypto");
-const { Lab } = require("../test/lab/lab");
-const { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT } = require("../test/emulator/bms-emulator");
-const { bmcUserProvider: provider, bmsPasswordProvider: bms } = require("..");
-const { setBmsPasswordRuntime } = require("../dist/bmsPassword/runtime");
-const { diffBmcUser } = require("../dist/bmcUser/plan");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { installProject, removeConsumer, ROOT } = require("../test/harness/consumer");
+const { startFleetLab, pad16 } = require("../test/harness/fleet-lab");
+const { openStack } = require("../test/harness/stack-driver");
 
-const ms = (t0) => `${Date.now() - t0} ms`;
-// 16 characters: the simulator keeps only 16 bytes of a password (real BMCs take 20).
-const password = () => crypto.randomBytes(12).toString("base64").replace(/[+/=]/g, "x").slice(0, 16);
+const BMCS = [
+  { name: "ams1-smc-01", vendor: "supermicro", site: "ams1" },
+  { name: "ams1-dell-01", vendor: "dell", site: "ams1" },
+  { name: "fra1-lnv-01", vendor: "lenovo", site: "fra1" },
+];
+const SERVERS = [
+  { id: "77616c78-0bc4-4156-b24b-4286586ac350", name: "web-01", os: "linux" },
+  { id: "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61", name: "win-01", os: "windows" },
+];
 
 function table(rows) {
   const cols = Object.keys(rows[0]);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(width[i])).join("  ");
+  const line = (cells) => `  ${cells.map((c, i) => String(c).padEnd(width[i])).join("  ")}`;
   console.log(line(cols));
   console.log(line(width.map((w) => "-".repeat(w))));
   for (const r of rows) console.log(line(cols.map((c) => r[c])));
 }
 
-async function main() {
-  const started = Date.now();
-  const lab = new Lab();
-  try {
-    console.log("Starting the lab: 3 simulated BMCs (Supermicro, Dell, Lenovo personalities) on 127.0.0.1 ...");
-    const bmcs = await lab.start([
-      { name: "smc-01", vendor: "supermicro" },
-      { name: "dell-01", vendor: "dell" },
-      { name: "lnv-01", vendor: "lenovo" },
-    ]);
-
-    const resources = [];
-    for (const bmc of bmcs) {
-      for (const [username, privilege] of [["fleet-admin", "administrator"], ["monitor", "user"]]) {
-        const checked = await provider.check({}, { bmc: bmc.connection(), username, password: password(), privilege });
-        if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));
-        resources.push({ bmc, inputs: checked.inputs });
-      }
+function summary(outputs) {
+  const rows = [];
+  for (const [bmc, b] of Object.entries(outputs.bmcs ?? {})) {
+    for (const [account, a] of Object.entries(b.accounts)) {
+      rows.push({ bmc, vendor: b.vendor, site: b.site, account, slot: a.slot, privilege: a.privilege, password: a.passwordState });
     }
-
-    console.log("\n== up: create 6 accounts (concurrently, one session per BMC at a time) ==");
-    let t0 = Date.now();
-    await Promise.all(
-      resources.map(async (r) => {
-        const t = Date.now();
-        const { id, outs } = await provider.create(r.inputs);
-        Object.assign(r, { id, outs, took: Date.now() - t });
-      }),
-    );
-    table(resources.map((r) => ({ bmc: r.bmc.name, id: r.id, user: r.outs.username, privilege: r.outs.privilege, password: r.outs.passwordState, took: `${r.took} ms` })));
-    console.log(`up took ${ms(t0)}`);
-
-    console.log("\n== second preview: diff of stored outputs against the program ==");
-    const pending = (await Promise.all(resources.map((r) => provider.diff(r.id, r.outs, r.inputs)))).filter((d) => d.changes).length;
-    console.log(`${pending} change(s) planned (expected 0)`);
-
-    console.log("\n== behind Pulumi's back: a password changed on smc-01, monitor promoted to admin on dell-01 ==");
-    const smcAdmin = resources.find((r) => r.bmc.name === "smc-01" && r.outs.username === "fleet-admin");
-    const dellMon = resources.find((r) => r.bmc.name === "dell-01" && r.outs.username === "monitor");
-    await smcAdmin.bmc.raw([[0x06, 0x47, smcAdmin.outs.userId, 0x02, ...Buffer.from(password())]]);
-    await dellMon.bmc.raw([[0x06, 0x43, 0xb1, dellMon.outs.userId, 0x04, 0x00]]);
-
-    console.log("\n== refresh: read every managed slot and prove every password by login ==");
-    t0 = Date.now();
-    const refreshed = await Promise.all(resources.map((r) => provider.read(r.id, r.outs)));
-    table(
-      resources.map((r, i) => ({
-        bmc: r.bmc.name,
-        user: r.outs.username,
-        drift: diffBmcUser(refreshed[i].props, r.inputs).updates.join(", ") || "-",
-      })),
-    );
-    console.log(`refresh took ${ms(t0)}`);
-
-    console.log("\n== up: repair the drift (only the differing fields are written) ==");
-    t0 = Date.now();
-    for (const [i, r] of resources.entries()) {
-      const d = await provider.diff(r.id, refreshed[i].props, r.inputs);
-      if (d.changes) {
-        r.outs = (await provider.update(r.id, refreshed[i].props, r.inputs)).outs;
-        console.log(`updated ${r.id} (${r.outs.username}): password ${r.outs.passwordState}, privilege ${r.outs.privilege}`);
-      }
-    }
-    const after = await Promise.all(resources.map((r) => provider.read(r.id, r.outs)));
-    const left = after.filter((a, i) => diffBmcUser(a.props, resources[i].inputs).updates.length > 0).length;
-    console.log(`repair took ${ms(t0)}; drift left after a new refresh: ${left}`);
-
-    console.log("\n== destroy: disable, remove access, scramble, clear ==");
-    t0 = Date.now();
-    await Promise.all(resources.map((r) => provider.delete(r.id, r.outs)));
-    const gone = (await Promise.all(resources.map((r) => provider.read(r.id, r.outs)))).filter((x) => !x.id).length;
-    console.log(`destroy took ${ms(t0)}; ${gone}/${resources.length} slots read back empty`);
-    const bmsOk = await bmsDemo();
-    console.log(`\nDemo finished in ${ms(started)}.`);
-    if (pending !== 0 || left !== 0 || gone !== resources.length || !bmsOk) process.exitCode = 1;
-  } finally {
-    await lab.stop();
   }
+  table(rows);
+  console.log();
+  table(Object.entries(outputs.servers ?? {}).map(([server, s]) => ({ server, id: s.id.slice(0, 8), os: s.osType, status: s.serverStatus, pendingRestart: s.pendingRestart })));
 }
 
-/** BmsPassword against the local emulator of the Huawei Cloud BMS API (the real cloud is not reachable from here). */
-async function bmsDemo() {
-  console.log("\n== BmsPassword: one-click OS password reset against the local Huawei Cloud BMS emulator ==");
-  const emu = createBmsEmulator({});
-  const endpoint = await emu.start();
-  try {
-    Object.assign(process.env, { HW_ACCESS_KEY: DEFAULT_AK, HW_SECRET_KEY: DEFAULT_SK, HW_PROJECT_ID: DEFAULT_PROJECT, HW_REGION_NAME: "cn-north-4" });
-    // The emulator's reboot jobs finish after two polls; poll every half second instead of every five.
-    setBmsPasswordRuntime({ jobPollIntervalMs: 500 });
-    const servers = [
-      { id: crypto.randomUUID(), osType: "Linux", restart: "hard" },
-      { id: crypto.randomUUID(), osType: "Windows", restart: "never" },
-    ];
-    const rows = [];
-    for (const s of servers) {
-      emu.addServer({ id: s.id, osType: s.osType });
-      const checked = await bms.check({}, { serverId: s.id, password: `Os-${password()}!`, restart: s.restart, endpoint });
-      if (checked.failures && checked.failures.length) throw new Error(JSON.stringify(checked.failures));
-      const t = Date.now();
-      const { id, outs } = await bms.create(checked.inputs);
-      const refreshed = await bms.read(id, outs);
-      rows.push({ server: id.slice(0, 8), os: outs.osType, restart: s.restart, pendingRestart: refreshed.props.pendingRestart, took: `${Date.now() - t} ms` });
-      await bms.delete(id, outs);
+const banner = (text) => console.log(`\n== ${text} ==`);
+const counts = (r) => Object.entries(r.byOp).filter(([op]) => op !== "same").map(([op, urns]) => `${urns.length} to ${op}`).join(", ") || "no changes";
+
+async function main() {
+  const started = Date.now();
+  console.log(`Starting the lab: ${BMCS.length} simulated BMCs (ipmi_sim) and the Huawei BMS emulator on 127.0.0.1 ...`);
+  const fleet = await startFleetLab({ bmcs: BMCS, servers: SERVERS });
+  const dir = installProject(path.join(ROOT, "examples/fleet"));
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-demo-state-"));
+  let failed = false;
+  const expect = (ok, what) => {
+    if (!ok) {
+      failed = true;
+      console.log(`  !! unexpected: ${what}`);
     }
-    table(rows);
-    console.log("(the OS password itself cannot be read back; a reset applies only after a restart)");
-    return rows[0].pendingRestart === false && rows[1].pendingRestart === true;
+  };
+  try {
+    // The stack outputs are shown as tables below rather than as the runner's JSON.
+    const stack = openStack({ projectDir: dir, stateDir, passphrase: crypto.randomBytes(16).toString("hex"), log: (l) => console.log(l), showOutputs: false });
+    console.log(`Engine: ${stack.kind}. Lab ready in ${Date.now() - started} ms.`);
+    const config = fleet.config({ inventoryFile: fleet.writeInventory(dir), masterSecret: crypto.randomBytes(24).toString("base64") });
+    for (const [k, v, o] of config) stack.setConfig(k, v, o);
+
+    banner("pulumi preview: Check and Diff only, no packet to any BMC");
+    const preview = await stack.preview();
+    console.log(`  ${counts(preview)}; datagrams sent to BMCs: ${fleet.packets()}`);
+
+    banner("pulumi up: 2 accounts per BMC, one OS password per server, all derived from one stack secret");
+    const up = await stack.up();
+    expect(up.errors.length === 0, "up reported errors");
+    summary(stack.outputs());
+
+    banner("pulumi preview again: nothing to do");
+    const again = await stack.preview();
+    console.log(`  ${counts(again)}`);
+    expect(again.changes?.length === 0 || Object.keys(again.byOp).every((op) => op === "same"), "the second preview is not empty");
+
+    const out = stack.outputs();
+    const dell = fleet.bmcs[1];
+    const lenovo = fleet.bmcs[2];
+    banner(`behind Pulumi's back: monitor's password changed on ${dell.name}, monitor promoted to administrator on ${lenovo.name}`);
+    await dell.raw([[0x06, 0x47, out.bmcs[dell.name].accounts.monitor.slot, 0x02, ...pad16("Changed-By-Hand1")]]);
+    await lenovo.raw([[0x06, 0x43, 0xb1, out.bmcs[lenovo.name].accounts.monitor.slot, 0x04, 0x00]]);
+
+    banner("pulumi refresh: read every managed slot, prove every password by a login");
+    const refresh = await stack.refresh();
+    expect((refresh.byOp.update ?? []).length === 2, "refresh did not find exactly the 2 drifted accounts");
+    console.log("  (refresh updates the state, not the stack outputs: the program computes those on the next up)");
+
+    banner("pulumi up: repair the drift (only what differs is written)");
+    const repair = await stack.up();
+    expect(repair.errors.length === 0 && (repair.byOp.update ?? []).length === 2, "up did not repair exactly 2 accounts");
+    summary(stack.outputs());
+
+    banner("pulumi destroy: disable, remove access, scramble and clear every managed account");
+    const slots = BMCS.map((b) => Object.values(stack.outputs().bmcs[b.name].accounts).map((a) => a.slot));
+    const destroy = await stack.destroy();
+    expect(destroy.errors.length === 0, "destroy reported errors");
+    let cleared = 0;
+    for (const [i, bmc] of fleet.bmcs.entries()) for (const slot of slots[i]) if ((await bmc.slot(slot)).name === "") cleared++;
+    console.log(`  ${cleared}/${slots.flat().length} managed slots read back empty (checked out of band); the OS passwords stay as set`);
+    expect(cleared === slots.flat().length, "a managed account survived destroy");
   } finally {
-    await emu.close();
+    await fleet.stop();
+    removeConsumer(dir);
+    fs.rmSync(stateDir, { recursive: true, force: true });
   }
+  console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; lab stopped.`);
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -136,6 +136,9 @@ export class BmcUser extends pulumi.dynamic.Resource {
             bmcUserProvider,
             name,
             {
+                // Resolved by the provider when omitted: listed so that `userId`/`channel` exist as outputs either way.
+                userId: undefined,
+                channel: undefined,
                 ...args,
                 bmc,
                 password: pulumi.secret(args.password),

@@ -17,16 +17,21 @@ const FIXTURES = path.join(ROOT, "test/fixtures");
 const NODE_ARGS = ["--preserve-symlinks"];
 
 /**
- * Creates the project. `dist` defaults to the repository's build; pass another build directory to install that one.
+ * Creates the project. `dist` defaults to the repository's build; pass another build directory to install that one,
+ * or `tarball` (from `npm pack`) to unpack the package as `npm install <tarball>` lays it out.
  * Returns the project directory; remove it with `removeConsumer`.
  */
-function installConsumer({ dist = path.join(ROOT, "dist") } = {}) {
+function installConsumer({ dist = path.join(ROOT, "dist"), tarball } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-consumer-"));
   const nm = path.join(dir, "node_modules");
   const pkgDir = path.join(nm, "pulumi-bmc-credentials");
   fs.mkdirSync(pkgDir, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkgDir, "package.json"));
-  fs.cpSync(dist, path.join(pkgDir, "dist"), { recursive: true });
+  if (tarball) {
+    execFileSync("tar", ["-xzf", tarball, "-C", pkgDir, "--strip-components=1"]);
+  } else {
+    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkgDir, "package.json"));
+    fs.cpSync(dist, path.join(pkgDir, "dist"), { recursive: true });
+  }
   for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) {
     if (entry.startsWith(".") || entry === "pulumi-bmc-credentials") continue;
     fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(nm, entry));
@@ -36,6 +41,16 @@ function installConsumer({ dist = path.join(ROOT, "dist") } = {}) {
   for (const script of fs.readdirSync(FIXTURES).filter((f) => f.endsWith(".js"))) {
     fs.copyFileSync(path.join(FIXTURES, script), path.join(dir, script));
   }
+  return dir;
+}
+
+/**
+ * A Pulumi project (`Pulumi.yaml` + program) installed as `npm install` in its directory would: the project's files
+ * copied into a fresh consumer project (the package from `dist` or `tarball`, its dependencies linked).
+ */
+function installProject(projectDir, options = {}) {
+  const dir = installConsumer(options);
+  fs.cpSync(projectDir, dir, { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
   return dir;
 }
 
@@ -72,4 +87,4 @@ function registrations(dir, versions) {
 /** The SDK directory as the consumer project resolves it (a symlink, kept as such by --preserve-symlinks). */
 const sdkDir = (dir) => path.join(dir, "node_modules/@pulumi/pulumi");
 
-module.exports = { ROOT, NODE_ARGS, installConsumer, removeConsumer, runInConsumer, registrations, sdkDir };
+module.exports = { ROOT, NODE_ARGS, installConsumer, installProject, removeConsumer, runInConsumer, registrations, sdkDir };

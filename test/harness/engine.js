@@ -124,14 +124,17 @@ class Engine {
       const file = JSON.parse(fs.readFileSync(statePath, "utf8"));
       this.secrets = new PassphraseSecrets(passphrase, file.secrets.salt);
       this.resources = mapSecrets(file.resources, (e) => this.secrets.decrypt(e));
+      this.stackOutputs = mapSecrets(file.outputs ?? {}, (e) => this.secrets.decrypt(e));
     } else {
       this.secrets = new PassphraseSecrets(passphrase);
       this.resources = [];
+      this.stackOutputs = {}; // the program's stack outputs (the program runner sets them)
     }
   }
 
+  /** The registration's URN: given by the caller (the program runner derives parent types), else built here. */
   urn(reg) {
-    return `urn:pulumi:${this.stack}::${this.project}::${reg.type}::${reg.name}`;
+    return reg.urn ?? `urn:pulumi:${this.stack}::${this.project}::${reg.type}::${reg.name}`;
   }
 
   find(urn) {
@@ -139,7 +142,8 @@ class Engine {
   }
 
   save() {
-    const file = { version: 1, secrets: { salt: this.secrets.salt }, resources: mapSecrets(this.resources, (e) => this.secrets.encrypt(e)) };
+    const encrypt = (v) => mapSecrets(v, (e) => this.secrets.encrypt(e));
+    const file = { version: 1, secrets: { salt: this.secrets.salt }, resources: encrypt(this.resources), outputs: encrypt(this.stackOutputs) };
     fs.writeFileSync(this.statePath, JSON.stringify(file, null, 2));
   }
 
@@ -161,45 +165,37 @@ class Engine {
     }
   }
 
-  /** Check, then Diff against the prior outputs; decides the step. Serial by construction (one await at a time). */
+  /** Check, then Diff against the prior outputs, for every registration; orphans become deletes. Serial. */
   async plan(host, registrations) {
     const steps = [];
-    for (const reg of registrations) {
-      const urn = this.urn(reg);
-      const old = this.find(urn);
-      const news = reveal(reg.inputs);
-      const checked = await host.check(urn, old ? reveal(old.inputs) : {}, news);
-      if (checked.failures.length > 0) {
-        steps.push({ urn, op: "check-failed", failures: checked.failures });
-        continue;
-      }
-      const inputs = annotate(checked.inputs, [reg.inputs]);
-      if (!old) {
-        steps.push({ urn, op: "create", reg, inputs });
-        continue;
-      }
-      const d = await host.diff(old.id, urn, reveal(old.outputs), reveal(inputs), reveal(old.inputs));
-      const changed = d.changes === "some" || (d.changes === "unknown" && !isDeepStrictEqual(reveal(old.inputs), reveal(inputs)));
-      if (d.replaces.length > 0) {
-        // The replacement is checked afresh: the provider must not take defaults from the resource it replaces.
-        const again = await host.check(urn, {}, news);
-        if (again.failures.length > 0) {
-          steps.push({ urn, op: "check-failed", failures: again.failures });
-          continue;
-        }
-        const deleteBeforeReplace = d.deleteBeforeReplace || reg.deleteBeforeReplace;
-        steps.push({ urn, op: "replace", reg, old, inputs: annotate(again.inputs, [reg.inputs]), replaces: d.replaces, deleteBeforeReplace });
-      } else if (changed || (old.initErrors ?? []).length > 0) {
-        steps.push({ urn, op: "update", reg, old, inputs, forcedByInitErrors: !changed });
-      } else {
-        steps.push({ urn, op: "same", reg, old, inputs });
-      }
-    }
+    for (const reg of registrations) steps.push(await this.planOne(host, reg));
     const wanted = new Set(registrations.map((r) => this.urn(r)));
     for (const old of this.resources) {
       if (!wanted.has(old.urn)) steps.push({ urn: old.urn, op: "delete", old });
     }
     return steps;
+  }
+
+  /** Check, then Diff against the prior outputs; decides one registration's step. Callers keep these serial. */
+  async planOne(host, reg) {
+    const urn = this.urn(reg);
+    const old = this.find(urn);
+    const news = reveal(reg.inputs);
+    const checked = await host.check(urn, old ? reveal(old.inputs) : {}, news);
+    if (checked.failures.length > 0) return { urn, op: "check-failed", failures: checked.failures };
+    const inputs = annotate(checked.inputs, [reg.inputs]);
+    if (!old) return { urn, op: "create", reg, inputs };
+    const d = await host.diff(old.id, urn, reveal(old.outputs), reveal(inputs), reveal(old.inputs));
+    const changed = d.changes === "some" || (d.changes === "unknown" && !isDeepStrictEqual(reveal(old.inputs), reveal(inputs)));
+    if (d.replaces.length > 0) {
+      // The replacement is checked afresh: the provider must not take defaults from the resource it replaces.
+      const again = await host.check(urn, {}, news);
+      if (again.failures.length > 0) return { urn, op: "check-failed", failures: again.failures };
+      const deleteBeforeReplace = d.deleteBeforeReplace || reg.deleteBeforeReplace;
+      return { urn, op: "replace", reg, old, inputs: annotate(again.inputs, [reg.inputs]), replaces: d.replaces, deleteBeforeReplace };
+    }
+    if (changed || (old.initErrors ?? []).length > 0) return { urn, op: "update", reg, old, inputs, forcedByInitErrors: !changed };
+    return { urn, op: "same", reg, old, inputs };
   }
 
   /** `pulumi preview`: steps only. Registrations may hold unknowns. */
@@ -259,7 +255,7 @@ class Engine {
 
   async createOne(host, step) {
     const { reg, inputs, urn } = step;
-    const record = { urn, type: reg.type, inputs, additionalSecretOutputs: reg.additionalSecretOutputs };
+    const record = { urn, type: reg.type, inputs, additionalSecretOutputs: reg.additionalSecretOutputs, dependencies: reg.dependencies };
     try {
       const res = await host.create(urn, reveal(inputs));
       if (!res.id) throw new Error(`${urn}: provider returned an empty id`);
@@ -326,16 +322,32 @@ class Engine {
     return { ...summarize(steps), errors, warnings };
   }
 
-  /** `pulumi destroy`: Delete every resource with its stored outputs, concurrently. */
+  /** `pulumi destroy`: Delete every resource with its stored outputs; dependents first, the others concurrently. */
   async destroy() {
     const errors = [];
-    await this.withHost((host) =>
-      Promise.all(
-        [...this.resources].reverse().map((r) => this.deleteOne(host, r).catch((e) => errors.push({ urn: r.urn, op: "delete", message: e.message }))),
-      ),
-    );
+    await this.withHost((host) => this.deleteAll(host, [...this.resources], errors));
+    this.stackOutputs = {};
     this.save();
     return { errors };
+  }
+
+  /**
+   * Deletes `records` in waves: a record goes once nothing else in the set depends on it (recorded `dependencies`,
+   * URNs); each wave runs concurrently. A failed delete keeps its record and, like the engine, its dependencies too.
+   */
+  async deleteAll(host, records, errors) {
+    let pending = records;
+    while (pending.length > 0) {
+      const needed = new Set(pending.flatMap((r) => r.dependencies ?? []));
+      const wave = pending.filter((r) => !needed.has(r.urn));
+      if (wave.length === 0) throw new Error("dependency cycle in state");
+      const failed = [];
+      await Promise.all(
+        wave.map((r) => this.deleteOne(host, r).catch((e) => (failed.push(r), errors.push({ urn: r.urn, op: "delete", message: e.message })))),
+      );
+      if (failed.length > 0) return; // the rest still depends on what failed, or could not be ordered after it
+      pending = pending.filter((r) => !wave.includes(r));
+    }
   }
 }
 
@@ -346,4 +358,4 @@ function summarize(steps) {
   return { steps, byOp, changes: steps.filter((s) => s.op !== "same") };
 }
 
-module.exports = { Engine, PassphraseSecrets, reveal, annotate, secret, isSecret, containsSecrets, SIG, SECRET_SIG, UNKNOWN };
+module.exports = { Engine, PassphraseSecrets, reveal, annotate, secret, isSecret, containsSecrets, summarize, SIG, SECRET_SIG, UNKNOWN };

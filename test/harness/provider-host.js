@@ -174,4 +174,4 @@ async function startProviderHost({ programDir, project, config = {}, env = {} })
   return host;
 }
 
-module.exports = { startProviderHost };
+module.exports = { startProviderHost, toStruct };

@@ -1,0 +1,72 @@
+"use strict";
+// A fleet from an inventory: on every BMC an administrator (`fleet-admin`) and a read-only monitoring account
+// (`monitor`, privilege user); on every Huawei Cloud BMS server the OS password. Every password is derived from one
+// stack secret and a rotation counter, so `pulumi config set fleet:rotation 2 && pulumi up` rotates the whole fleet.
+//
+// Stack config:
+//   pulumi config set --secret fleet:masterSecret "$(openssl rand -base64 32)"
+//   pulumi config set fleet:rotation 1                          # bump to rotate
+//   pulumi config set --secret fleet:loginPasswords '{"supermicro": "…", "ams1-r02-dell": "…"}'
+//                                     # current login password per BMC name or per vendor (the name wins)
+// Optional: fleet:inventory (default inventory.yaml), fleet:cipherSuite (17; 3 for BMCs without SHA-256 suites),
+// fleet:timeoutSeconds, fleet:retries, fleet:bmsEndpoint (default: Huawei's public endpoint for the region), and the
+// provider's own huaweicloud:accessKey / secretKey (secret) / region / projectId.
+const fs = require("node:fs");
+const path = require("node:path");
+const pulumi = require("@pulumi/pulumi");
+const yaml = require("js-yaml");
+const { BmcUser, BmsPassword } = require("pulumi-bmc-credentials");
+const { checkInventory, derivePassword } = require("./fleet");
+
+const cfg = new pulumi.Config("fleet");
+const rotation = cfg.getNumber("rotation") ?? 1;
+const master = cfg.requireSecret("masterSecret");
+const loginPasswords = cfg.requireSecretObject("loginPasswords");
+const inventoryFile = path.resolve(__dirname, cfg.get("inventory") ?? "inventory.yaml");
+const inventory = checkInventory(yaml.load(fs.readFileSync(inventoryFile, "utf8")), inventoryFile);
+
+/** A secret Output: the password of `scope` at the current rotation. */
+const password = (scope) => master.apply((m) => derivePassword(m, rotation, scope));
+
+const ACCOUNTS = [
+  { username: "fleet-admin", privilege: "administrator" },
+  { username: "monitor", privilege: "user" },
+];
+
+const bmcs = {};
+for (const b of inventory.bmcs) {
+  const bmc = {
+    host: b.host,
+    port: b.port,
+    username: b.login,
+    password: loginPasswords.apply((p) => {
+      const pw = p?.[b.name] ?? p?.[b.vendor];
+      if (typeof pw !== "string") throw new Error(`fleet:loginPasswords has no entry for BMC ${b.name} or vendor ${b.vendor}`);
+      return pw;
+    }),
+    cipherSuite: cfg.getNumber("cipherSuite"),
+    timeoutSeconds: cfg.getNumber("timeoutSeconds"),
+    retries: cfg.getNumber("retries"),
+  };
+  const accounts = {};
+  for (const a of ACCOUNTS) {
+    const user = new BmcUser(`${b.name}-${a.username}`, { bmc, ...a, password: password(`bmc/${b.name}/${a.username}`) });
+    accounts[a.username] = { slot: user.userId, privilege: user.privilege, passwordState: user.passwordState };
+  }
+  bmcs[b.name] = { host: b.host, port: b.port, vendor: b.vendor, site: b.site, accounts };
+}
+
+const servers = {};
+for (const s of inventory.servers) {
+  const os = new BmsPassword(`${s.name}-os`, {
+    serverId: s.id,
+    password: password(`bms/${s.id}`),
+    osType: s.os,
+    endpoint: cfg.get("bmsEndpoint"),
+  });
+  servers[s.name] = { id: s.id, osType: os.osType, serverStatus: os.serverStatus, pendingRestart: os.pendingRestart, resetAt: os.resetAt };
+}
+
+exports.rotation = rotation;
+exports.bmcs = bmcs;
+exports.servers = servers;

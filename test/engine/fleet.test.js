@@ -1,0 +1,150 @@
+"use strict";
+// Runner tier: examples/fleet, unchanged, through the program runner (test/harness/runner.js): the real program runs
+// through @pulumi/pulumi/cmd/run against the hand-written monitor, its dynamic resources go to the real
+// dynamic-provider process, against two simulated BMCs (behind counting proxies) and the BMS emulator.
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const { DEFAULT_SK } = require("../emulator/bms-emulator");
+const { installProject, removeConsumer, ROOT } = require("../harness/consumer");
+const { startFleetLab, pad16 } = require("../harness/fleet-lab");
+const { watchProcesses } = require("../harness/proc-watch");
+const { Stack } = require("../harness/runner");
+const { assertNoSentinel } = require("../harness/secrets");
+const { derivePassword } = require("../../examples/fleet/fleet");
+
+const MASTER = "Sentinel-Master-Fleet-7Rq2";
+const LOGINS = { "smc-01": "Sentinel-Smc-Lg1", "dell-01": "Sentinel-Dll-Lg2" };
+const SERVER = { id: "77616c78-0bc4-4156-b24b-4286586ac350", name: "web-01", os: "linux" };
+const SCOPES = ["bmc/smc-01/fleet-admin", "bmc/smc-01/monitor", "bmc/dell-01/fleet-admin", "bmc/dell-01/monitor", `bms/${SERVER.id}`];
+const pw = (rotation, scope) => derivePassword(MASTER, rotation, scope);
+// Secrets held in stack config reach the program's environment (PULUMI_CONFIG), as with the real CLI: that environ is
+// the one place a sentinel may be seen. Derived passwords exist only inside the program and the provider process.
+const CONFIG_SECRETS = [MASTER, ...Object.values(LOGINS), DEFAULT_SK];
+const DERIVED = [1, 2].flatMap((r) => SCOPES.map((s) => pw(r, s)));
+const SENTINELS = [...CONFIG_SECRETS, ...DERIVED];
+
+describe("runner: examples/fleet end to end (preview, up, drift, refresh, rotation, destroy)", function () {
+  this.timeout(120000);
+  let fleet, dir, stack, smc, dell;
+  const log = [];
+  const leaks = [];
+  const states = []; // the state file after every operation
+  const urn = (name) => `urn:pulumi:dev::fleet::pulumi-nodejs:dynamic/bmc:BmcUser::${name}`;
+  const BMS_URN = "urn:pulumi:dev::fleet::pulumi-nodejs:dynamic/huaweicloud:BmsPassword::web-01-os";
+
+  /** One CLI operation under the process sampler. */
+  async function op(fn) {
+    const { result, leaks: seen } = await watchProcesses(SENTINELS, fn);
+    leaks.push(...seen);
+    if (fs.existsSync(stack.statePath)) states.push(fs.readFileSync(stack.statePath, "utf8"));
+    return result;
+  }
+
+  before(async () => {
+    fleet = await startFleetLab({
+      bmcs: [
+        { name: "smc-01", vendor: "supermicro", loginPassword: LOGINS["smc-01"] },
+        { name: "dell-01", vendor: "dell", loginPassword: LOGINS["dell-01"] },
+      ],
+      servers: [SERVER],
+    });
+    [smc, dell] = fleet.bmcs;
+    dir = installProject(path.join(ROOT, "examples/fleet"));
+    stack = new Stack({ projectDir: dir, stateDir: path.join(dir, ".pulumi-lite"), passphrase: "test-passphrase", log: (l) => log.push(l) });
+    for (const [k, v, o] of fleet.config({ inventoryFile: fleet.writeInventory(dir), masterSecret: MASTER })) stack.setConfig(k, v, o);
+  });
+  after(async () => {
+    await fleet?.stop();
+    removeConsumer(dir);
+  });
+
+  it("preview plans every account and server with unknown outputs, sending nothing to the BMCs or the API", async () => {
+    const requests = fleet.emu.requests.length;
+    const r = await op(() => stack.preview());
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.byOp.create.length, 5);
+    assert.equal(r.outputs.bmcs["smc-01"].accounts.monitor.slot, "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "slot unknown in preview");
+    assert.equal(fleet.packets(), 0);
+    assert.equal(fleet.emu.requests.length, requests);
+    assert.equal(fs.existsSync(stack.statePath), false);
+  });
+
+  it("up converges the fleet; stack outputs summarise it without secrets", async () => {
+    const r = await op(() => stack.up());
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.byOp.create.sort(), [...["smc-01", "dell-01"].flatMap((b) => [urn(`${b}-fleet-admin`), urn(`${b}-monitor`)]), BMS_URN].sort());
+    const out = stack.outputs();
+    for (const b of ["smc-01", "dell-01"]) {
+      assert.deepEqual(Object.keys(out.bmcs[b].accounts).sort(), ["fleet-admin", "monitor"]);
+      assert.equal(out.bmcs[b].accounts.monitor.privilege, "user");
+      assert.equal(out.bmcs[b].accounts["fleet-admin"].passwordState, "verified");
+    }
+    assert.equal(out.bmcs["dell-01"].vendor, "dell");
+    assert.equal(out.servers["web-01"].pendingRestart, true);
+    assert.equal(out.rotation, 1);
+    assert.ok(!JSON.stringify(out).includes("[secret]"), "no output is a secret");
+    for (const [bmc, name] of [[smc, "smc-01"], [dell, "dell-01"]]) {
+      assert.ok(await bmc.canLogin("fleet-admin", pw(1, `bmc/${name}/fleet-admin`), "ADMINISTRATOR"));
+      assert.ok(await bmc.canLogin("monitor", pw(1, `bmc/${name}/monitor`), "USER"));
+      assert.equal((await bmc.slot(out.bmcs[name].accounts.monitor.slot)).privilege, 2, "monitor is read-only (privilege user)");
+    }
+    assert.equal(fleet.emu.server(SERVER.id).resets, 1);
+  });
+
+  it("a second preview is empty and sends no packet", async () => {
+    const before = fleet.packets();
+    const r = await op(() => stack.preview());
+    assert.deepEqual(r.changes, []);
+    assert.equal(fleet.packets(), before);
+  });
+
+  it("a password changed behind the provider's back shows in refresh; up repairs only that account", async () => {
+    const slot = stack.outputs().bmcs["smc-01"].accounts.monitor.slot;
+    await smc.raw([[0x06, 0x47, slot, 0x02, ...pad16("OutOfBand-Pass-1")]]);
+    const refreshed = await op(() => stack.refresh());
+    assert.deepEqual(refreshed.byOp.update, [urn("smc-01-monitor")]);
+    assert.ok(log.some((l) => l.includes('passwordState: "verified" => "mismatch"')), "the drift is shown field by field");
+    const up = await op(() => stack.up());
+    assert.deepEqual(up.errors, []);
+    assert.deepEqual(up.byOp.update, [urn("smc-01-monitor")]);
+    assert.ok(await smc.canLogin("monitor", pw(1, "bmc/smc-01/monitor")));
+    assert.deepEqual((await op(() => stack.preview())).changes, []);
+  });
+
+  it("bumping fleet:rotation rotates every password", async () => {
+    stack.setConfig("fleet:rotation", "2");
+    const preview = await op(() => stack.preview());
+    assert.equal(preview.byOp.update.length, 5);
+    const up = await op(() => stack.up());
+    assert.deepEqual(up.errors, []);
+    assert.equal(up.byOp.update.length, 5);
+    assert.ok(await dell.canLogin("fleet-admin", pw(2, "bmc/dell-01/fleet-admin"), "ADMINISTRATOR"));
+    assert.equal(await dell.canLogin("fleet-admin", pw(1, "bmc/dell-01/fleet-admin"), "ADMINISTRATOR"), false);
+    assert.equal(fleet.emu.server(SERVER.id).resets, 2);
+    assert.equal(stack.outputs().rotation, 2);
+  });
+
+  it("destroy leaves no managed account on any BMC and an empty stack", async () => {
+    const slots = ["smc-01", "dell-01"].map((b) => Object.values(stack.outputs().bmcs[b].accounts).map((a) => a.slot));
+    const r = await op(() => stack.destroy());
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.byOp.delete.length, 5);
+    for (const [i, bmc] of [smc, dell].entries()) {
+      for (const slot of slots[i]) assert.equal((await bmc.slot(slot)).name, "", `${bmc.name} slot ${slot} cleared`);
+    }
+    assert.deepEqual(stack.engine().resources, []);
+  });
+
+  it("no sentinel outside a secret: state, config, update log, argv; config secrets only in the program's environment", () => {
+    const programEnvs = new Set(stack.programPids.map((pid) => `${pid}/environ`));
+    assert.ok(stack.programPids.length >= 7);
+    assert.deepEqual(leaks.filter((l) => !programEnvs.has(l)), [], "a sentinel appeared in a process argv, or an environment other than the program's");
+    assert.ok(leaks.some((l) => programEnvs.has(l)), "the sampler saw the program's PULUMI_CONFIG (it is looking)");
+    const all = SENTINELS;
+    assertNoSentinel(all, log.join("\n"), "the update log (program, engine and provider output)");
+    assert.ok(states.length >= 8, `${states.length} state snapshots`);
+    for (const text of states) assertNoSentinel(all, text, "the state file");
+    assertNoSentinel(all, fs.readFileSync(stack.configPath, "utf8"), "the stack config file");
+  });
+});
