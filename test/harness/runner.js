@@ -185,8 +185,8 @@ class Deployment {
     const engine = {
       log: unary((req) => {
         // Debug messages are dropped, as the CLI drops them without -v/--debug; the SDK's include whole resource
-        // responses with secret values in plaintext.
-        if (req.getSeverity() === engineProto.LogSeverity.DEBUG) return new Empty();
+        // responses with secret values in plaintext. RUNNER_DEBUG=1 shows them, for debugging the runner only.
+        if (req.getSeverity() === engineProto.LogSeverity.DEBUG && !process.env.RUNNER_DEBUG) return new Empty();
         this.log(`${SEVERITY[req.getSeverity()] ?? "info"}: ${req.getUrn() ? `${req.getUrn()}: ` : ""}${req.getMessage().trimEnd()}`);
         return new Empty();
       }),
