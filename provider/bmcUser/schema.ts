@@ -113,7 +113,8 @@ const BMC_FIELDS = "host, port, username, password, cipherSuite, timeoutSeconds,
 export const bmcConnectionSchema = z
     .strictObject(
         {
-            host: hostName("bmc.host", "the BMC's IP address or DNS name").optional(),
+            // In-band, `check` sets host to a label (`inband@…`) that later validations of the same inputs must accept.
+            host: z.union([z.string().startsWith(INBAND_HOST_PREFIX), hostName("bmc.host", "the BMC's IP address or DNS name")]).optional(),
             port: int("bmc.port", 1, 65535, " (the BMC's RMCP+ UDP port, normally 623)").default(623),
             username: printable("bmc.username", 1, 16, "(IPMI user names are at most 16 bytes)").optional(),
             password: printable("bmc.password", 1, 20, "(IPMI passwords are at most 20 bytes)").optional(),
@@ -166,6 +167,9 @@ export const bmcConnectionSchema = z
                 issue(["fallbackPasswords"], "bmc.fallbackPasswords is not used in-band: ipmitool -I open needs no BMC login; remove it");
             }
         } else {
+            if (b.host?.startsWith(INBAND_HOST_PREFIX)) {
+                issue(["host"], `bmc.host "${INBAND_HOST_PREFIX}…" names an in-band BMC: set bmc.inband or bmc.ssh, or give the BMC's network address`);
+            }
             for (const [f, what] of [
                 ["host", "the BMC's IP address or DNS name (or set bmc.inband / bmc.ssh for in-band access)"],
                 ["username", "the administrator account to log in with"],

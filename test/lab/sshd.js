@@ -143,6 +143,11 @@ class Sshd {
     return { host: "127.0.0.1", port: this.port, username: this.users[role], hostKey: this.hostKeys.ed25519.publicKey, ...(auth ?? { privateKey: this.clientKey.privateKey }) };
   }
 
+  /** Adds a public key to every user's authorized keys. */
+  authorize(publicKey) {
+    fs.appendFileSync(path.join(this.root, "authorized_keys"), `${publicKey.trim()}\n`);
+  }
+
   /** sshd's log so far. */
   log() {
     return fs.readFileSync(this.logFile, "utf8");

@@ -170,10 +170,14 @@ function execChannel(conn: Client, ssh: SshTarget, ctx: SshContext, command: str
                     for (const l of closeListeners) l();
                 }
             };
+            // One socket read can carry the exec reply, the output, the exit status and the close together, all
+            // emitted before the session attaches its listeners: keep what came early and replay it.
+            const early: string[] = [];
             const deliver = (buf: Buffer) => {
                 const text = buf.toString("latin1");
                 // Only the beginning matters (the wrapper's own failures); keep it bounded.
                 if (seen.length < 4096) seen += text;
+                if (dataListeners.length === 0) early.push(text);
                 for (const l of dataListeners) l(text);
             };
             stream.on("data", deliver);
@@ -204,8 +208,11 @@ function execChannel(conn: Client, ssh: SshTarget, ctx: SshContext, command: str
                     }
                     conn.end();
                 },
-                onData: (l) => dataListeners.push(l),
-                onClose: (l) => closeListeners.push(l),
+                onData: (l) => {
+                    dataListeners.push(l);
+                    for (const text of early.splice(0)) l(text);
+                },
+                onClose: (l) => (closed ? queueMicrotask(l) : closeListeners.push(l)),
                 failure: () => classifyRemoteFailure(seen, ctx, !!ssh.sudo) ?? lostConnection,
             });
         });
