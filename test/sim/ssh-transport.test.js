@@ -203,6 +203,57 @@ describe("sim: SSH transports against a real sshd", function () {
     });
   });
 
+  describe("break-glass CLI with the SSH options", () => {
+    const path = require("node:path");
+    const { spawn } = require("node:child_process");
+    const cli = (args, env = {}) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [path.join(__dirname, "../../dist/cli/main.js"), ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (err += d));
+        child.on("close", (code) => resolve({ code, out, err }));
+      });
+    let keyFile;
+    before(() => {
+      keyFile = path.join(sshd.root, "cli-key");
+      fs.writeFileSync(keyFile, sshd.clientKey.privateKey, { mode: 0o600 });
+    });
+    const sshFlags = () => ["--ssh-host", "127.0.0.1", "--ssh-port", String(sshd.port), "--ssh-user", sshd.users.admin, "--ssh-key-file", keyFile, "--ssh-host-key", sshd.hostKeys.ed25519.publicKey];
+
+    it("users --via-ssh lists the BMC's accounts through the jump host", async () => {
+      // --password-file, not IPMI_PASSWORD: the sentinel must not be in any process's environment either.
+      const pwFile = path.join(sshd.root, "cli-bmc-pw");
+      fs.writeFileSync(pwFile, `${S.auto}\n`, { mode: 0o600 });
+      const r = await ok(() => cli(["users", "--host", "127.0.0.1", "--port", String(smc.port), "--username", "auto", "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--password-file", pwFile, "--via-ssh", ...sshFlags()]));
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^3\s+auto\s+administrator/m);
+    });
+
+    it("users --ssh-host (in-band there) and --inband local: exit 1 with the missing-device explanation", async () => {
+      for (const route of [sshFlags(), ["--inband", "local"]]) {
+        const r = await ok(() => cli(["users", ...route]));
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.err, /no IPMI device/);
+      }
+    });
+
+    it("usage errors: in-band with --host, a missing host key, an SSH password on argv (exit 2, nothing sent)", async () => {
+      const flags = sshFlags();
+      const noKey = flags.filter((f, i) => f !== "--ssh-host-key" && flags[i - 1] !== "--ssh-host-key");
+      for (const [args, why] of [
+        [["users", "--inband", "local", "--host", "10.0.0.5"], /drop --host/],
+        [["users", ...noKey], /host key/],
+        [["users", ...flags, "--ssh-password", "x"], /never taken from the command line/],
+      ]) {
+        const r = await cli(args);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, why);
+      }
+    });
+  });
+
   after(() => {
     // eslint-disable-next-line no-console
     console.log(`      sentinel checks: ${scan.checks}, process samples: ${scan.processSamples}`);
