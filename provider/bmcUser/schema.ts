@@ -39,13 +39,16 @@ const CIPHER_WHY =
 
 const HOST_RE = /^[A-Za-z0-9._:\-\[\]%]+$/;
 
-const hostName = (field: string, what: string) =>
+/** `inbandLabel`: also accept the `inband@…` label that `check` itself sets in-band (checked against the route later). */
+const hostName = (field: string, what: string, inbandLabel = false) =>
     z
         .string({ error: `${field} must be a string (${what})` })
         .trim()
         .min(1, { message: `${field} must not be empty: give ${what}` })
         .max(253, { message: `${field} is longer than a DNS name can be (253 characters)` })
-        .refine((s) => HOST_RE.test(s), { message: `${field} must be an IP address or a DNS name (letters, digits, '.', '-', ':' only)` });
+        .refine((s) => HOST_RE.test(s) || (inbandLabel && s.startsWith(INBAND_HOST_PREFIX)), {
+            message: `${field} must be an IP address or a DNS name (letters, digits, '.', '-', ':' only)`,
+        });
 
 /** The prefix of the `host` label that names an in-band BMC (there is no network address to name it by). */
 export const INBAND_HOST_PREFIX = "inband@";
@@ -114,7 +117,7 @@ export const bmcConnectionSchema = z
     .strictObject(
         {
             // In-band, `check` sets host to a label (`inband@…`) that later validations of the same inputs must accept.
-            host: z.union([z.string().startsWith(INBAND_HOST_PREFIX), hostName("bmc.host", "the BMC's IP address or DNS name")]).optional(),
+            host: hostName("bmc.host", "the BMC's IP address or DNS name", true).optional(),
             port: int("bmc.port", 1, 65535, " (the BMC's RMCP+ UDP port, normally 623)").default(623),
             username: printable("bmc.username", 1, 16, "(IPMI user names are at most 16 bytes)").optional(),
             password: printable("bmc.password", 1, 20, "(IPMI passwords are at most 20 bytes)").optional(),
