@@ -163,7 +163,8 @@ const UPDATE_FIELDS = [
     "allowSelfLockout",
 ] as const;
 
-const CONNECTION_FIELDS = ["username", "password", "cipherSuite", "timeoutSeconds", "retries"] as const;
+// A new route (`ssh`, `via`) reaches the same BMC: an update. A new in-band host changes `host` (its label): a replace.
+const CONNECTION_FIELDS = ["username", "password", "cipherSuite", "timeoutSeconds", "retries", "ssh", "via", "inband"] as const;
 
 /** Field-level result of comparing stored (or refreshed) outputs with desired inputs. */
 export interface BmcUserDiff {

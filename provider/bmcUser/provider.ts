@@ -52,7 +52,7 @@ import {
     slotMismatches,
     VendorOutputs,
 } from "./plan";
-import { BmcUserInputs, collectSecrets, selfRenameFailure, validateBmcUserInputs } from "./schema";
+import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, validateBmcUserInputs } from "./schema";
 
 type Props = Record<string, any>;
 
@@ -133,7 +133,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     let probe: LoginProbe = "skipped";
     const privilege = live.access.privilege;
     if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
-        probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege]);
+        probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
     }
     return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
@@ -252,7 +252,7 @@ function parseInputs(props: Props): BmcUserInputs {
 function priorOutputs(id: string, props: Props): BmcUserOutputs {
     const prior = (props ?? {}) as Partial<BmcUserOutputs>;
     const missing = [
-        !prior.bmc || typeof prior.bmc !== "object" || typeof prior.bmc.host !== "string" || typeof prior.bmc.username !== "string" || typeof prior.bmc.password !== "string"
+        !prior.bmc || typeof prior.bmc !== "object" || typeof prior.bmc.host !== "string" || (!isInband(prior.bmc) && (typeof prior.bmc.username !== "string" || typeof prior.bmc.password !== "string"))
             ? "bmc (host, username, password)"
             : "",
         typeof prior.channel !== "number" ? "channel" : "",
@@ -271,12 +271,13 @@ function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
     return {
         host: bmc.host,
         port: bmc.port ?? 623,
-        username: bmc.username,
-        password: bmc.password,
+        username: bmc.username ?? "",
+        password: bmc.password ?? "",
         cipherSuite: (bmc.cipherSuite ?? 17) as 3 | 17,
         timeoutSeconds: bmc.timeoutSeconds ?? 2,
         retries: bmc.retries ?? 2,
         fallbackPasswords: bmc.fallbackPasswords ?? [],
+        ...sshRoute(bmc),
     };
 }
 
@@ -467,7 +468,9 @@ async function verified(
     if (alreadyVerified) {
         passwordState = "verified";
     } else if (canVerifyByLogin(inputs)) {
-        const outcome = await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">]);
+        const outcome = await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
+            context: { userId: slot, channel },
+        });
         if (outcome !== "ok") {
             const error = new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
                 message:

@@ -15,14 +15,23 @@ export type BmcPrivilege = "callback" | "user" | "operator" | "administrator" | 
 
 /** How to reach and log in to the BMC. The login needs administrator privilege to manage users. */
 export interface BmcConnectionArgs {
-    /** IP address or DNS name of the BMC's LAN interface. Changing it replaces the resource (another BMC). */
-    host: pulumi.Input<string>;
+    /**
+     * IP address or DNS name of the BMC's LAN interface. Changing it replaces the resource (another BMC). Required
+     * unless in-band (`inband` or `ssh`), where it must be omitted.
+     */
+    host?: pulumi.Input<string>;
     /** RMCP+ UDP port. Default `623`. Changing it replaces the resource. */
     port?: pulumi.Input<number>;
-    /** Administrator account to log in with (1-16 bytes). May be the managed account itself: see `allowSelfLockout`. */
-    username: pulumi.Input<string>;
-    /** Its password (1-20 printable ASCII bytes). Always stored as a secret; passed to ipmitool through a pipe, never argv. */
-    password: pulumi.Input<string>;
+    /**
+     * Administrator account to log in with (1-16 bytes). May be the managed account itself: see `allowSelfLockout`.
+     * Required over the network; omitted in-band (no login there).
+     */
+    username?: pulumi.Input<string>;
+    /**
+     * Its password (1-20 printable ASCII bytes). Always stored as a secret; passed to ipmitool through a pipe (through
+     * the SSH channel's stdin with `via`), never argv. Required over the network; omitted in-band.
+     */
+    password?: pulumi.Input<string>;
     /**
      * RMCP+ cipher suite: `17` (HMAC-SHA256 + AES-128, default) or `3` (HMAC-SHA1 + AES-128, for older BMCs). Every
      * other suite is refused: suite 0 accepts any password (CVE-2013-4782) and the rest lack integrity or encryption.
@@ -37,6 +46,59 @@ export interface BmcConnectionArgs {
      * each is tried at most once per operation, so a lockout threshold is never approached by a loop. Secret.
      */
     fallbackPasswords?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * `"local"`: in-band on the machine running Pulumi (`ipmitool -I open` through /dev/ipmi0, needs root and the
+     * `ipmi_si`/`ipmi_devintf` drivers). No `host`, `username` or `password`. Excludes `ssh` and `via`.
+     */
+    inband?: pulumi.Input<"local">;
+    /**
+     * In-band on another host: ipmitool `-I open` runs there over SSH. No `host`, `username` or `password`; the id
+     * names the BMC `inband@<ssh.host>`. Excludes `inband` and `via`.
+     */
+    ssh?: pulumi.Input<SshArgs>;
+    /**
+     * Jump host: ipmitool `-I lanplus` runs on `via.ssh` (a bastion on the management network) against `host`; the BMC
+     * password travels over the SSH channel's stdin. Changing it is an update, not a replacement.
+     */
+    via?: pulumi.Input<{ ssh: pulumi.Input<SshArgs> }>;
+}
+
+/**
+ * An SSH host that runs ipmitool: in-band on it (`bmc.ssh`) or as a jump host to the BMC (`bmc.via.ssh`). The
+ * connection is refused unless the server proves it holds `hostKey`; only then is `privateKey` or `password` used.
+ */
+export interface SshArgs {
+    /** Address or DNS name of the SSH server. For `bmc.ssh`, changing it replaces the resource (another host's BMC). */
+    host: pulumi.Input<string>;
+    /** TCP port. Default `22`. */
+    port?: pulumi.Input<number>;
+    /** Login name on that host. */
+    username: pulumi.Input<string>;
+    /** Private key text (OpenSSH or PEM). Secret. Give this or `password`. */
+    privateKey?: pulumi.Input<string>;
+    /** Passphrase of an encrypted `privateKey`. Secret. */
+    passphrase?: pulumi.Input<string>;
+    /** Login password, when the server allows password logins. Secret. Give this or `privateKey`. */
+    password?: pulumi.Input<string>;
+    /**
+     * Required. The server's public host key in `known_hosts` form (`ssh-ed25519 AAAA…`; also ecdsa-sha2-nistp256/384/521
+     * and ssh-rsa). Only this key's algorithm is offered and the key must match exactly, before any credential is sent.
+     */
+    hostKey: pulumi.Input<string>;
+    /**
+     * `bmc.ssh` only: run ipmitool as `sudo -n stdbuf -oL -eL ipmitool …` (never prompts; needs a NOPASSWD sudoers
+     * rule). Default `false`: the login must be able to open /dev/ipmi0 itself (normally root).
+     */
+    sudo?: pulumi.Input<boolean>;
+}
+
+function secretSsh(ssh: pulumi.Input<SshArgs>): pulumi.Output<SshArgs> {
+    return pulumi.output(ssh).apply((s) => ({
+        ...s,
+        ...(s.privateKey !== undefined ? { privateKey: pulumi.secret(s.privateKey) } : {}),
+        ...(s.passphrase !== undefined ? { passphrase: pulumi.secret(s.passphrase) } : {}),
+        ...(s.password !== undefined ? { password: pulumi.secret(s.password) } : {}),
+    })) as pulumi.Output<SshArgs>;
 }
 
 /** Inputs of {@link BmcUser}. */
@@ -129,8 +191,10 @@ export class BmcUser extends pulumi.dynamic.Resource {
     constructor(name: string, args: BmcUserArgs, opts?: pulumi.CustomResourceOptions) {
         const bmc = pulumi.output(args.bmc).apply((b) => ({
             ...b,
-            password: pulumi.secret(b.password),
+            ...(b.password !== undefined ? { password: pulumi.secret(b.password) } : {}),
             ...(b.fallbackPasswords !== undefined ? { fallbackPasswords: pulumi.secret(b.fallbackPasswords) } : {}),
+            ...(b.ssh !== undefined ? { ssh: secretSsh(b.ssh) } : {}),
+            ...(b.via !== undefined ? { via: pulumi.output(b.via).apply((v) => ({ ...v, ssh: secretSsh(v.ssh) })) } : {}),
         }));
         super(
             bmcUserProvider,

@@ -7,6 +7,8 @@
 
 import { z } from "zod";
 import type { Privilege } from "../transport/ipmitool/codec";
+import { utils as sshUtils } from "ssh2";
+import { parseHostKey } from "../transport/ssh/remote";
 import { CheckFailure, failuresFromZod, stripUnknowns } from "../shared/validation";
 import { VENDOR_NAMES, profileNamed } from "../transport/ipmitool/vendors";
 import { vendorRuleFailures } from "./vendorRules";
@@ -37,35 +39,168 @@ const CIPHER_WHY =
     "suite 0 and the other suites lack authentication, integrity or encryption (suite 0 logs in with any password, CVE-2013-4782), " +
     "so the provider refuses them";
 
-/** Connection to the BMC; stored in outputs too, because `read` and `delete` receive only outputs. */
-export const bmcConnectionSchema = z.strictObject(
-    {
-        host: z
-            .string({ error: "bmc.host must be a string (the BMC's address or DNS name)" })
-            .trim()
-            .min(1, { message: "bmc.host must not be empty: give the BMC's IP address or DNS name" })
-            .max(253, { message: "bmc.host is longer than a DNS name can be (253 characters)" })
-            .refine((s) => /^[A-Za-z0-9._:\-\[\]%]+$/.test(s), {
-                message: "bmc.host must be an IP address or a DNS name (letters, digits, '.', '-', ':' only)",
-            }),
-        port: int("bmc.port", 1, 65535, " (the BMC's RMCP+ UDP port, normally 623)").default(623),
-        username: printable("bmc.username", 1, 16, "(IPMI user names are at most 16 bytes)"),
-        password: printable("bmc.password", 1, 20, "(IPMI passwords are at most 20 bytes)"),
-        cipherSuite: z
-            .number({ error: CIPHER_WHY })
-            .refine((n) => n === 17 || n === 3, { message: CIPHER_WHY })
-            .default(17),
-        timeoutSeconds: int("bmc.timeoutSeconds", 1, 60, " seconds per request attempt").default(2),
-        retries: int("bmc.retries", 1, 10, " attempts per request").default(2),
-        fallbackPasswords: z
-            .array(printable("bmc.fallbackPasswords[]", 1, 20, "(IPMI passwords are at most 20 bytes)"), {
-                error: "bmc.fallbackPasswords must be a list of passwords",
-            })
-            .max(4, { message: "bmc.fallbackPasswords may list at most 4 passwords: each costs one failed login, and BMCs lock accounts after a few" })
-            .default([]),
-    },
-    { error: (iss) => (iss.code === "unrecognized_keys" ? `unknown property; bmc accepts host, port, username, password, cipherSuite, timeoutSeconds, retries, fallbackPasswords` : "bmc must be an object with host, username and password") },
-);
+const HOST_RE = /^[A-Za-z0-9._:\-\[\]%]+$/;
+
+/** `inbandLabel`: also accept the `inband@…` label that `check` itself sets in-band (checked against the route later). */
+const hostName = (field: string, what: string, inbandLabel = false) =>
+    z
+        .string({ error: `${field} must be a string (${what})` })
+        .trim()
+        .min(1, { message: `${field} must not be empty: give ${what}` })
+        .max(253, { message: `${field} is longer than a DNS name can be (253 characters)` })
+        .refine((s) => HOST_RE.test(s) || (inbandLabel && s.startsWith(INBAND_HOST_PREFIX)), {
+            message: `${field} must be an IP address or a DNS name (letters, digits, '.', '-', ':' only)`,
+        });
+
+/** The prefix of the `host` label that names an in-band BMC (there is no network address to name it by). */
+export const INBAND_HOST_PREFIX = "inband@";
+
+const SSH_FIELDS = "host, port, username, privateKey, passphrase, password, hostKey, sudo";
+
+/** How to reach a host over SSH (`bmc.ssh`, in-band on it; or `bmc.via.ssh`, a jump host). Secrets: privateKey, passphrase, password. */
+const sshSchema = (field: string) =>
+    z
+        .strictObject(
+            {
+                host: hostName(`${field}.host`, "the SSH server's address or DNS name"),
+                port: int(`${field}.port`, 1, 65535, " (the SSH server's TCP port, normally 22)").default(22),
+                username: z
+                    .string({ error: `${field}.username must be a string (the SSH login)` })
+                    .refine((s) => /^[A-Za-z0-9._][A-Za-z0-9._@-]{0,63}$/.test(s), {
+                        message: `${field}.username must be a login name (letters, digits, '.', '_', '-', '@'; at most 64)`,
+                    }),
+                privateKey: z
+                    .string({ error: `${field}.privateKey must be the private key's text (OpenSSH or PEM)` })
+                    .max(16384, { message: `${field}.privateKey is longer than any SSH private key (16 KiB)` })
+                    .optional(),
+                passphrase: z.string({ error: `${field}.passphrase must be a string` }).min(1, { message: `${field}.passphrase must not be empty; omit it for an unencrypted key` }).optional(),
+                password: z
+                    .string({ error: `${field}.password must be a string` })
+                    .min(1, { message: `${field}.password must not be empty` })
+                    .max(1024, { message: `${field}.password is longer than 1024 characters` })
+                    .optional(),
+                hostKey: z.string({ error: `${field}.hostKey is required: the server's public host key in known_hosts form ("ssh-ed25519 AAAA…"), so that the connection cannot be intercepted` }),
+                sudo: bool(`${field}.sudo`).default(false),
+            },
+            { error: (iss) => (iss.code === "unrecognized_keys" ? `unknown property; ${field} accepts ${SSH_FIELDS}` : `${field} must be an object with ${SSH_FIELDS}`) },
+        )
+        .superRefine((v, ctx) => {
+            const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+            const key = parseHostKey(v.hostKey);
+            if (typeof key === "string") issue("hostKey", `${field}.hostKey ${key}`);
+            if (v.privateKey === undefined && v.password === undefined) {
+                issue("privateKey", `${field} needs privateKey (preferred) or password to log in`);
+            }
+            if (v.privateKey !== undefined && v.password !== undefined) {
+                issue("password", `${field}: give privateKey or password, not both`);
+            }
+            if (v.passphrase !== undefined && v.privateKey === undefined) {
+                issue("passphrase", `${field}.passphrase unlocks ${field}.privateKey, which is not set`);
+            }
+            if (v.privateKey !== undefined && sshUtils.parseKey(v.privateKey, v.passphrase) instanceof Error) {
+                issue(
+                    "privateKey",
+                    `${field}.privateKey is not an OpenSSH or PEM private key, or it is encrypted and ${field}.passphrase is missing or wrong`,
+                );
+            }
+        });
+
+export type SshConnection = z.output<ReturnType<typeof sshSchema>>;
+
+const BMC_FIELDS = "host, port, username, password, cipherSuite, timeoutSeconds, retries, fallbackPasswords, inband, ssh, via";
+
+/**
+ * Connection to the BMC; stored in outputs too, because `read` and `delete` receive only outputs. Three routes:
+ * RMCP+ from here (`host`, `username`, `password`), RMCP+ from a jump host (the same plus `via.ssh`), or in-band on
+ * the BMC's own host (`inband: "local"` here, or `ssh`), which needs no BMC address or login. In-band, `host` is set to
+ * a label (`inband@local`, `inband@<ssh.host>`) that names the BMC in the id and in errors.
+ */
+export const bmcConnectionSchema = z
+    .strictObject(
+        {
+            // In-band, `check` sets host to a label (`inband@…`) that later validations of the same inputs must accept.
+            host: hostName("bmc.host", "the BMC's IP address or DNS name", true).optional(),
+            port: int("bmc.port", 1, 65535, " (the BMC's RMCP+ UDP port, normally 623)").default(623),
+            username: printable("bmc.username", 1, 16, "(IPMI user names are at most 16 bytes)").optional(),
+            password: printable("bmc.password", 1, 20, "(IPMI passwords are at most 20 bytes)").optional(),
+            cipherSuite: z
+                .number({ error: CIPHER_WHY })
+                .refine((n) => n === 17 || n === 3, { message: CIPHER_WHY })
+                .default(17),
+            timeoutSeconds: int("bmc.timeoutSeconds", 1, 60, " seconds per request attempt").default(2),
+            retries: int("bmc.retries", 1, 10, " attempts per request").default(2),
+            fallbackPasswords: z
+                .array(printable("bmc.fallbackPasswords[]", 1, 20, "(IPMI passwords are at most 20 bytes)"), {
+                    error: "bmc.fallbackPasswords must be a list of passwords",
+                })
+                .max(4, { message: "bmc.fallbackPasswords may list at most 4 passwords: each costs one failed login, and BMCs lock accounts after a few" })
+                .default([]),
+            inband: z.literal("local", { error: 'bmc.inband must be "local" (ipmitool -I open on the machine running Pulumi); for another host use bmc.ssh' }).optional(),
+            ssh: sshSchema("bmc.ssh").optional(),
+            via: z
+                .strictObject(
+                    { ssh: sshSchema("bmc.via.ssh") },
+                    { error: (iss) => (iss.code === "unrecognized_keys" ? "unknown property; bmc.via accepts ssh" : "bmc.via must be an object with ssh (the jump host)") },
+                )
+                .optional(),
+        },
+        { error: (iss) => (iss.code === "unrecognized_keys" ? `unknown property; bmc accepts ${BMC_FIELDS}` : "bmc must be an object with host, username and password (or inband / ssh)") },
+    )
+    .superRefine((b, ctx) => {
+        const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+        const inband = b.inband !== undefined || b.ssh !== undefined;
+        if (b.inband !== undefined && b.ssh !== undefined) {
+            issue(["ssh"], 'bmc.inband: "local" runs ipmitool here and bmc.ssh runs it on another host: set one of them');
+        }
+        if (b.via !== undefined && inband) {
+            issue(["via"], "bmc.via.ssh reaches a BMC over the network from a jump host, which contradicts in-band access (bmc.inband / bmc.ssh): set host, username and password with via, or drop via");
+        }
+        if (b.via?.ssh.sudo) {
+            issue(["via", "ssh", "sudo"], "bmc.via.ssh.sudo is not supported: ipmitool over the network needs no root on the jump host");
+        }
+        if (inband) {
+            const label = inbandHost(b);
+            if (b.host !== undefined && b.host !== label) {
+                issue(["host"], "bmc.host names a BMC on the network, but in-band access (bmc.inband / bmc.ssh) reaches the host's own BMC: remove bmc.host, or use bmc.via.ssh for a jump host");
+            }
+            for (const f of ["username", "password"] as const) {
+                if (b[f] !== undefined) {
+                    issue([f], `bmc.${f} is not used in-band: ipmitool -I open needs no BMC login; remove it`);
+                }
+            }
+            if (b.fallbackPasswords.length > 0) {
+                issue(["fallbackPasswords"], "bmc.fallbackPasswords is not used in-band: ipmitool -I open needs no BMC login; remove it");
+            }
+        } else {
+            if (b.host?.startsWith(INBAND_HOST_PREFIX)) {
+                issue(["host"], `bmc.host "${INBAND_HOST_PREFIX}…" names an in-band BMC: set bmc.inband or bmc.ssh, or give the BMC's network address`);
+            }
+            for (const [f, what] of [
+                ["host", "the BMC's IP address or DNS name (or set bmc.inband / bmc.ssh for in-band access)"],
+                ["username", "the administrator account to log in with"],
+                ["password", "the administrator's password"],
+            ] as const) {
+                if (b[f] === undefined) issue([f], `bmc.${f} is required: ${what}`);
+            }
+        }
+    })
+    .transform((b) => (b.inband !== undefined || b.ssh !== undefined ? { ...b, host: inbandHost(b) } : b) as typeof b & { host: string });
+
+/** True when the connection reaches the BMC in-band (here or over SSH). */
+export function isInband(bmc: { inband?: unknown; ssh?: unknown }): boolean {
+    return bmc.inband !== undefined || bmc.ssh !== undefined;
+}
+
+/** The transport part of a login: in-band or not, and the SSH host ipmitool runs on (in-band target or jump host). */
+export function sshRoute(bmc: Pick<BmcConnection, "inband" | "ssh" | "via">): { inband: boolean; ssh?: SshConnection } {
+    const ssh = bmc.ssh ?? bmc.via?.ssh;
+    return { inband: isInband(bmc), ...(ssh ? { ssh } : {}) };
+}
+
+/** The `host` label of an in-band BMC. */
+function inbandHost(b: { inband?: string; ssh?: { host: string } }): string {
+    return `${INBAND_HOST_PREFIX}${b.ssh ? b.ssh.host : "local"}`;
+}
 
 export type BmcConnection = z.output<typeof bmcConnectionSchema>;
 
@@ -197,6 +332,9 @@ function isUnderUnknown(property: string, unknown: Set<string>): boolean {
     return false;
 }
 
+/** The secret fields of an `ssh` block. */
+export const SSH_SECRET_FIELDS = ["privateKey", "passphrase", "password"] as const;
+
 /** The secret values in raw inputs, for redaction. */
 export function collectSecrets(raw: Record<string, unknown>): string[] {
     const out: string[] = [];
@@ -207,6 +345,11 @@ export function collectSecrets(raw: Record<string, unknown>): string[] {
         push(bmc.password);
         if (Array.isArray(bmc.fallbackPasswords)) {
             bmc.fallbackPasswords.forEach(push);
+        }
+        for (const ssh of [bmc.ssh, (bmc.via as Record<string, unknown> | undefined)?.ssh]) {
+            if (ssh && typeof ssh === "object") {
+                for (const f of SSH_SECRET_FIELDS) push((ssh as Record<string, unknown>)[f]);
+            }
         }
     }
     return out;

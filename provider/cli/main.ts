@@ -13,9 +13,11 @@
 import { readFileSync } from "node:fs";
 import { isCredentialsError } from "../shared/errors";
 import { registerSecrets } from "../shared/redact";
-import { BmcLogin, probeLogin, readSlot, withAdminSession } from "../transport/ipmitool/bmc";
+import { BmcLogin, findSlot, probeLogin, readSlot, withAdminSession } from "../transport/ipmitool/bmc";
 import { withIdentifiedSession } from "../transport/ipmitool/identity";
 import { isEmptyName } from "../bmcUser/vendorRules";
+import type { SshTarget } from "../transport/ssh/channel";
+import { parseHostKey } from "../transport/ssh/remote";
 import { decodeUserAccess, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../transport/ipmitool/codec";
 
 const USAGE = `Usage: bmc-credentials <command> --host HOST [options]
@@ -38,6 +40,17 @@ Target options:
   --retries N                   attempts per request (default 2)
   --privilege LEVEL             session privilege for verify (default USER)
 
+Route options (default: RMCP+ from this machine to --host):
+  --inband local                in-band on this machine (ipmitool -I open; needs /dev/ipmi0 and root); no --host
+  --ssh-host HOST               in-band on HOST over SSH (ipmitool -I open there); no --host
+  --via-ssh                     with --ssh-host: HOST is a jump host that runs ipmitool -I lanplus against --host
+  --ssh-port N                  SSH port (default 22)
+  --ssh-user NAME               SSH login (default root)
+  --ssh-key-file PATH           private key (passphrase from BMC_SSH_PASSPHRASE); or the password from
+                                BMC_SSH_PASSWORD / --ssh-password-file
+  --ssh-host-key "TYPE BASE64"  the server's public host key, required (or --ssh-host-key-file PATH)
+  --ssh-sudo                    in-band over SSH: run ipmitool through sudo -n
+
 Password (never on the command line):
   IPMI_PASSWORD                 environment variable, as ipmitool -E reads it
   --password-file PATH          first line of a file
@@ -59,8 +72,11 @@ interface Options {
     flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["host", "port", "username", "cipher-suite", "channel", "timeout", "retries", "user", "vendor", "password-file", "privilege"]);
-const BOOLEAN_FLAGS = new Set(["yes", "help"]);
+const VALUE_FLAGS = new Set([
+    "host", "port", "username", "cipher-suite", "channel", "timeout", "retries", "user", "vendor", "password-file", "privilege",
+    "inband", "ssh-host", "ssh-port", "ssh-user", "ssh-key-file", "ssh-password-file", "ssh-host-key", "ssh-host-key-file",
+]);
+const BOOLEAN_FLAGS = new Set(["yes", "help", "via-ssh", "ssh-sudo"]);
 
 export function parseArgs(argv: readonly string[]): Options {
     const flags = new Map<string, string | true>();
@@ -71,7 +87,7 @@ export function parseArgs(argv: readonly string[]): Options {
             flags.set("help", true);
         } else if (a.startsWith("--")) {
             const [name, inline] = a.slice(2).split("=", 2);
-            if (name === "password" || name === "pass") {
+            if (name === "password" || name === "pass" || name === "ssh-password" || name === "ssh-passphrase") {
                 throw new UsageError("passwords are never taken from the command line: set IPMI_PASSWORD, use --password-file, or answer the prompt");
             }
             if (BOOLEAN_FLAGS.has(name)) {
@@ -125,9 +141,53 @@ async function readPassword(o: Options, io: Io): Promise<string> {
     return pw;
 }
 
-function target(o: Options, password: string, username: string): BmcLogin {
+/** True when the target is reached in-band (no BMC login, no --host). */
+function isInbandTarget(o: Options): boolean {
+    if (str(o, "inband") !== undefined && str(o, "inband") !== "local") throw new UsageError('--inband takes "local"; for another host use --ssh-host');
+    if (str(o, "inband") && str(o, "ssh-host")) throw new UsageError("--inband local and --ssh-host contradict each other: choose one");
+    if (o.flags.has("via-ssh") && !str(o, "ssh-host")) throw new UsageError("--via-ssh needs --ssh-host (the jump host)");
+    return str(o, "inband") === "local" || (!!str(o, "ssh-host") && !o.flags.has("via-ssh"));
+}
+
+function readSecretFile(path: string): string {
+    return readFileSync(path, "utf8");
+}
+
+/** The SSH leg from the flags (secrets from files and the environment only), or undefined. */
+function sshTarget(o: Options, io: Io): SshTarget | undefined {
+    const host = str(o, "ssh-host");
+    if (!host) return undefined;
+    const hostKeyFile = str(o, "ssh-host-key-file");
+    const hostKey = str(o, "ssh-host-key") ?? (hostKeyFile ? readFileSync(hostKeyFile, "utf8").split(/\r?\n/)[0] : undefined);
+    if (!hostKey) throw new UsageError("--ssh-host needs the server's host key: --ssh-host-key \"ssh-ed25519 AAAA…\" or --ssh-host-key-file (verify it out of band)");
+    const parsed = parseHostKey(hostKey);
+    if (typeof parsed === "string") throw new UsageError(`--ssh-host-key ${parsed}`);
+    const keyFile = str(o, "ssh-key-file");
+    const pwFile = str(o, "ssh-password-file");
+    const privateKey = keyFile ? readSecretFile(keyFile) : undefined;
+    const password = privateKey ? undefined : pwFile ? readSecretFile(pwFile).split(/\r?\n/)[0] : io.env.BMC_SSH_PASSWORD;
+    if (!privateKey && !password) throw new UsageError("--ssh-host needs --ssh-key-file, or an SSH password in BMC_SSH_PASSWORD or --ssh-password-file");
+    const passphrase = privateKey ? io.env.BMC_SSH_PASSPHRASE || undefined : undefined;
+    registerSecrets(privateKey, password, passphrase);
+    return {
+        host,
+        port: intFlag(o, "ssh-port", 22, 1, 65535),
+        username: str(o, "ssh-user") ?? "root",
+        hostKey,
+        sudo: o.flags.has("ssh-sudo"),
+        ...(privateKey ? { privateKey, passphrase } : { password }),
+    };
+}
+
+function target(o: Options, password: string, username: string, io: Io): BmcLogin {
+    const ssh = sshTarget(o, io);
+    if (isInbandTarget(o)) {
+        if (str(o, "host")) throw new UsageError("--host names a BMC on the network; in-band (--inband local, --ssh-host) reaches the host's own BMC: drop --host, or add --via-ssh");
+        const label = `inband@${ssh ? ssh.host : "local"}`;
+        return { host: label, port: 0, username: "", password: "", cipherSuite: 17, timeoutSeconds: 2, retries: 2, fallbackPasswords: [], inband: true, ...(ssh ? { ssh } : {}) };
+    }
     const host = str(o, "host");
-    if (!host) throw new UsageError("--host is required");
+    if (!host) throw new UsageError("--host is required (or --inband local / --ssh-host for in-band access)");
     const suite = intFlag(o, "cipher-suite", 17, 0, 255);
     if (suite !== 17 && suite !== 3) {
         throw new UsageError("--cipher-suite must be 17 or 3: other suites lack authentication or encryption (suite 0 accepts any password, CVE-2013-4782)");
@@ -141,6 +201,7 @@ function target(o: Options, password: string, username: string): BmcLogin {
         timeoutSeconds: intFlag(o, "timeout", 2, 1, 60),
         retries: intFlag(o, "retries", 2, 1, 10),
         fallbackPasswords: [],
+        ...(ssh ? { ssh } : {}),
     };
 }
 
@@ -173,7 +234,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
             }
         }
         if (o.command === "verify" && !str(o, "user")) throw new UsageError("verify needs --user NAME");
-        const password = await readPassword(o, io);
+        // In-band there is no BMC login: only verify needs a password (the one it tests).
+        const password = isInbandTarget(o) && o.command !== "verify" ? "" : await readPassword(o, io);
         if (o.command === "users") return await listUsers(o, password, io);
         if (o.command === "verify") return await verify(o, password, io);
         return await factoryReset(o, password, io);
@@ -188,7 +250,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function listUsers(o: Options, password: string, io: Io): Promise<number> {
-    const login = target(o, password, str(o, "username") ?? "ADMIN");
+    const login = target(o, password, str(o, "username") ?? "ADMIN", io);
     const channel = intFlag(o, "channel", 1, 1, 11);
     let vendor = "";
     const rows = await withIdentifiedSession(login, {}, async (session, { profile, manufacturerId }) => {
@@ -220,7 +282,19 @@ async function verify(o: Options, password: string, io: Io): Promise<number> {
     if (!Object.values(SESSION_PRIVILEGE).includes(privilege)) {
         throw new UsageError("--privilege must be CALLBACK, USER, OPERATOR or ADMINISTRATOR");
     }
-    const outcome = await probeLogin(target(o, password, user), user, password, privilege);
+    const login = target(o, password, user, io);
+    let context: { userId?: number; channel?: number } = {};
+    if (login.inband) {
+        // In-band the BMC compares the password itself (Test User Password), which needs the slot.
+        const channel = intFlag(o, "channel", 1, 1, 11);
+        const { match } = await withAdminSession(login, {}, (session) => findSlot(session, channel, user, 2));
+        if (match === undefined) {
+            io.err(`rejected: the BMC knows no user ${user}`);
+            return 1;
+        }
+        context = { userId: match, channel };
+    }
+    const outcome = await probeLogin(login, user, password, privilege, { context });
     if (outcome === "ok") {
         io.out(`ok: ${user} logged in at ${privilege} privilege`);
         return 0;
@@ -230,7 +304,7 @@ async function verify(o: Options, password: string, io: Io): Promise<number> {
 }
 
 async function factoryReset(o: Options, password: string, io: Io): Promise<number> {
-    const login = target(o, password, str(o, "username") ?? "ADMIN");
+    const login = target(o, password, str(o, "username") ?? "ADMIN", io);
     await withAdminSession(login, { attempts: 1 }, async (session) => {
         await session.one({ netfn: 0x3c, cmd: 0x40, data: [], label: "Supermicro restore factory defaults (raw 0x3c 0x40)" });
     });

@@ -36,6 +36,13 @@ export type ErrorCode =
     | "BMC_PASSWORD_NOT_VERIFIED"
     | "BMC_ROTATION_ROLLED_BACK"
     | "BMC_ROTATION_FAILED"
+    // in-band (`-I open`) and SSH transports
+    | "BMC_INBAND_DEVICE_MISSING"
+    | "BMC_INBAND_PERMISSION_DENIED"
+    | "SSH_UNREACHABLE"
+    | "SSH_HOST_KEY_MISMATCH"
+    | "SSH_AUTH_FAILED"
+    | "SSH_SUDO_FAILED"
     // Huawei Cloud
     | "HWC_CREDENTIALS_MISSING"
     | "HWC_AUTH_FAILED"

@@ -16,7 +16,18 @@ const SECRETS = {
   nulUser: "NUL\u0000in-pass",
   hashBms: "Sentinel#Bms-9Qx",
   shortBms: "Sn-1!x",
+  sshPassword: "Sentinel-SshPw-55",
+  sshPassphrase: "Sentinel-Phrase-66",
+  sshKeyBody: "SentinelKeyBody88",
 };
+// A real throwaway key pair (pure JS, ssh2's generator), and one encrypted with a sentinel passphrase.
+const { utils: sshUtils } = require("ssh2");
+const KEY = sshUtils.generateKeyPairSync("ed25519");
+const ENCRYPTED = sshUtils.generateKeyPairSync("ed25519", { passphrase: SECRETS.sshPassphrase, cipher: "aes256-ctr" });
+const HOST_KEY = KEY.public;
+const SSH = { host: "10.0.0.9", username: "ops", privateKey: KEY.private, hostKey: HOST_KEY };
+/** An in-band bmc block: no BMC address, no login. */
+const INBAND = { host: undefined, username: undefined, password: undefined };
 const SERVER = "77616c78-0bc4-4156-b24b-4286586ac350";
 let checks = 0;
 
@@ -83,8 +94,31 @@ const CHECK_ROWS = [
   ["BmcUser", "port 70000", { bmc: { port: 70000 } }, "bmc.port", /between 1 and 65535/],
   ["BmcUser", "negative timeout", { bmc: { timeoutSeconds: -1 } }, "bmc.timeoutSeconds", /between 1 and 60/],
   ["BmcUser", "retries 0 (ipmitool would use its default)", { bmc: { retries: 0 } }, "bmc.retries", /between 1 and 10/],
-  ["BmcUser", "missing login user name", { bmc: { username: undefined } }, "bmc.username", /must be a string/],
-  ["BmcUser", "missing login password", { bmc: { password: undefined } }, "bmc.password", /must be a string/],
+  ["BmcUser", "missing login user name", { bmc: { username: undefined } }, "bmc.username", /is required/],
+  ["BmcUser", "missing login password", { bmc: { password: undefined } }, "bmc.password", /is required/],
+  // BmcUser: in-band and SSH routes
+  ["BmcUser", "missing host without in-band", { bmc: { host: undefined } }, "bmc.host", /required.*inband/],
+  ["BmcUser", "inband other than local", { bmc: { ...INBAND, inband: "remote" } }, "bmc.inband", /"local"/],
+  ["BmcUser", "inband with a BMC host", { bmc: { ...INBAND, inband: "local", host: "10.0.0.5" } }, "bmc.host", /in-band.*via\.ssh/],
+  ["BmcUser", "inband with a login password", { bmc: { ...INBAND, inband: "local", password: SECRETS.login } }, "bmc.password", /not used in-band/],
+  ["BmcUser", "inband with fallback passwords", { bmc: { ...INBAND, inband: "local", fallbackPasswords: [SECRETS.fallback] } }, "bmc.fallbackPasswords", /not used in-band/],
+  ["BmcUser", "inband local and ssh", { bmc: { ...INBAND, inband: "local", ssh: SSH } }, "bmc.ssh", /set one of them/],
+  ["BmcUser", "in-band ssh with via", { bmc: { ...INBAND, ssh: SSH, via: { ssh: SSH } } }, "bmc.via", /contradicts in-band/],
+  ["BmcUser", "ssh without hostKey", { bmc: { ...INBAND, ssh: { ...SSH, hostKey: undefined } } }, "bmc.ssh.hostKey", /required.*known_hosts/],
+  ["BmcUser", "ssh hostKey not a key", { bmc: { ...INBAND, ssh: { ...SSH, hostKey: "yes" } } }, "bmc.ssh.hostKey", /known_hosts form/],
+  ["BmcUser", "ssh hostKey truncated", { bmc: { ...INBAND, ssh: { ...SSH, hostKey: HOST_KEY.slice(0, 40) } } }, "bmc.ssh.hostKey", /not a valid ssh-ed25519 key/],
+  ["BmcUser", "ssh hostKey type mislabelled", { bmc: { ...INBAND, ssh: { ...SSH, hostKey: HOST_KEY.replace("ssh-ed25519", "ssh-rsa") } } }, "bmc.ssh.hostKey", /not a valid ssh-rsa key/],
+  ["BmcUser", "ssh with neither key nor password", { bmc: { ...INBAND, ssh: { ...SSH, privateKey: undefined } } }, "bmc.ssh.privateKey", /privateKey .*or password/],
+  ["BmcUser", "ssh with key and password", { bmc: { ...INBAND, ssh: { ...SSH, password: SECRETS.sshPassword } } }, "bmc.ssh.password", /not both/],
+  ["BmcUser", "ssh privateKey not a key", { bmc: { ...INBAND, ssh: { ...SSH, privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRETS.sshKeyBody}\n-----END OPENSSH PRIVATE KEY-----\n` } } }, "bmc.ssh.privateKey", /not an OpenSSH or PEM/],
+  ["BmcUser", "encrypted key without passphrase", { bmc: { ...INBAND, ssh: { ...SSH, privateKey: ENCRYPTED.private } } }, "bmc.ssh.privateKey", /passphrase is missing or wrong/],
+  ["BmcUser", "encrypted key with a wrong passphrase", { bmc: { ...INBAND, ssh: { ...SSH, privateKey: ENCRYPTED.private, passphrase: SECRETS.sshPassword } } }, "bmc.ssh.privateKey", /passphrase is missing or wrong/],
+  ["BmcUser", "passphrase without a key", { bmc: { ...INBAND, ssh: { ...SSH, privateKey: undefined, password: SECRETS.sshPassword, passphrase: SECRETS.sshPassphrase } } }, "bmc.ssh.passphrase", /not set/],
+  ["BmcUser", "ssh username with a space", { bmc: { ...INBAND, ssh: { ...SSH, username: "o ps" } } }, "bmc.ssh.username", /login name/],
+  ["BmcUser", "ssh port 0", { bmc: { ...INBAND, ssh: { ...SSH, port: 0 } } }, "bmc.ssh.port", /normally 22/],
+  ["BmcUser", "ssh unknown property", { bmc: { ...INBAND, ssh: { ...SSH, identityFile: "~/.ssh/id" } } }, "bmc.ssh", /accepts host, port/],
+  ["BmcUser", "jump host without the BMC password", { bmc: { password: undefined, via: { ssh: SSH } } }, "bmc.password", /is required/],
+  ["BmcUser", "sudo on a jump host", { bmc: { via: { ssh: { ...SSH, sudo: true } } } }, "bmc.via.ssh.sudo", /not supported/],
   ["BmcUser", "login password too long", { bmc: { password: "y".repeat(21) } }, "bmc.password", /20 bytes/],
   ["BmcUser", "NUL in login password", { bmc: { password: SECRETS.nulLogin } }, "bmc.password", /printable ASCII/],
   ["BmcUser", "too many fallbacks", { bmc: { fallbackPasswords: ["a", "b", "c", "d", "e"] } }, "bmc.fallbackPasswords", /at most 4/],

@@ -17,8 +17,10 @@ import {
     getChannelInfo,
     getUserAccess,
     getUserName,
+    testUserPassword,
     UserAccess,
 } from "./codec";
+import { launchOverSsh, SshTarget } from "../ssh/channel";
 import { IpmiSession, SessionTarget, TransportOptions } from "./session";
 
 /** How to reach and log in to a BMC. */
@@ -31,7 +33,22 @@ export interface BmcLogin {
     timeoutSeconds: number;
     retries: number;
     fallbackPasswords: readonly string[];
+    /**
+     * In-band (`ipmitool -I open` on the host whose BMC it is): no login and no password; `host`/`port` only name the
+     * BMC in ids and errors.
+     */
+    inband?: boolean;
+    /** Run ipmitool on this host over SSH: in-band on it, or (not in-band) from it as a jump host. */
+    ssh?: SshTarget;
 }
+
+/** Transport options for a login: ipmitool over SSH when the login names a host, unless a launcher was injected. */
+function routed(login: BmcLogin, options: TransportOptions): TransportOptions {
+    return login.ssh && !options.launcher ? { ...options, launcher: launchOverSsh(login.ssh) } : options;
+}
+
+/** The pseudo-label of an in-band "login": nothing is proven by it. */
+export const INBAND_LABEL = "in-band";
 
 /** Names a login candidate without revealing it: `password` or `fallbackPasswords[i]` (or a caller-given label). */
 export interface Candidate {
@@ -50,8 +67,10 @@ export interface OperationOptions extends TransportOptions {
 }
 
 /** Key of the per-BMC mutex. */
-export function bmcKey(login: Pick<BmcLogin, "host" | "port">): string {
-    return `${login.host.toLowerCase()}:${login.port}`;
+export function bmcKey(login: Pick<BmcLogin, "host" | "port" | "ssh">): string {
+    // Through a jump host the address is the bastion's view: 10.0.0.5 behind two bastions may be two BMCs.
+    const via = login.ssh ? `@${login.ssh.host.toLowerCase()}:${login.ssh.port}` : "";
+    return `${login.host.toLowerCase()}:${login.port}${via}`;
 }
 
 const LOGINS_KEY = Symbol.for("pulumi-bmc-credentials.logins");
@@ -113,14 +132,16 @@ export async function withAdminSession<T>(
     options: OperationOptions,
     fn: (session: IpmiSession, loginLabel: string, loginPassword: string) => Promise<T>,
 ): Promise<T> {
-    const candidates = candidatesOf(login, options.extraCandidates);
+    const candidates = login.inband ? [{ label: INBAND_LABEL, password: "" }] : candidatesOf(login, options.extraCandidates);
     registerSecrets(...candidates.map((c) => c.password));
     const rejected = new Set<string>();
     return withBmcSession(bmcKey(login), () =>
         withRetry(
             async () => {
                 const { session, label, password } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
-                rememberLogin(login, password);
+                if (!login.inband) {
+                    rememberLogin(login, password);
+                }
                 try {
                     return await fn(session, label, password);
                 } finally {
@@ -156,13 +177,14 @@ async function loginWithCandidates(
         privilege,
         timeoutSeconds: login.timeoutSeconds,
         retries: login.retries,
+        inband: login.inband,
     };
     for (const c of candidates) {
         if (rejected.has(c.label)) {
             continue;
         }
         try {
-            return { session: await IpmiSession.open(target, c.password, options), label: c.label, password: c.password };
+            return { session: await IpmiSession.open(target, login.inband ? undefined : c.password, routed(login, options)), label: c.label, password: c.password };
         } catch (e) {
             if (!isPasswordRejected(e)) {
                 throw e;
@@ -326,6 +348,9 @@ export async function probeLogin(
     options: TransportOptions = {},
 ): Promise<ProbeOutcome> {
     registerSecrets(password);
+    if (login.inband) {
+        return testPasswordInband(login, password, options);
+    }
     const target: SessionTarget = {
         host: login.host,
         port: login.port,
@@ -336,7 +361,7 @@ export async function probeLogin(
         retries: login.retries,
     };
     try {
-        const session = await IpmiSession.open(target, password, options);
+        const session = await IpmiSession.open(target, password, routed(login, options));
         await session.close();
         return "ok";
     } catch (e) {
@@ -344,5 +369,31 @@ export async function probeLogin(
             return e.context.reason === "password" ? "bad-password" : "no-such-user";
         }
         throw e;
+    }
+}
+
+/**
+ * In-band there is no LAN login to prove a password with; Set User Password's "test password" operation asks the BMC
+ * to compare instead (completion code 0x80: wrong password, 0x81: wrong size). Needs the slot (`options.context`).
+ */
+async function testPasswordInband(login: BmcLogin, password: string, options: TransportOptions): Promise<ProbeOutcome> {
+    const userId = options.context?.userId;
+    if (userId === undefined) {
+        throw new Error("probeLogin in-band needs options.context.userId");
+    }
+    const target: SessionTarget = { ...login, username: "", privilege: "ADMINISTRATOR", inband: true };
+    const session = await IpmiSession.open(target, undefined, routed(login, options));
+    try {
+        const [r] = await session.run([testUserPassword(userId, password)]);
+        if (r.ok) {
+            return "ok";
+        }
+        const cc = r.error.context.completionCode;
+        if (cc === "0x80" || cc === "0x81") {
+            return "bad-password";
+        }
+        throw r.error;
+    } finally {
+        await session.close();
     }
 }

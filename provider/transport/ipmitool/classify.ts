@@ -36,10 +36,14 @@ export function isNoise(line: string): boolean {
 }
 
 /** The reason a session could not be opened, from the text printed before ipmitool gave up. */
-export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSuite: number): CredentialsError {
+export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSuite: number, inband = false): CredentialsError {
     const base = { host: ctx.host, port: ctx.port, user: ctx.username, slot: ctx.userId, channel: ctx.channel };
     const make = (code: ErrorCode, message: string, hint: string, transient = false, reason?: string) =>
         new CredentialsError(code, { message, hint, transient, context: { ...base, reason } });
+
+    if (inband) {
+        return classifyInbandFailure(text, make);
+    }
 
     if (/Address lookup for .* failed/.test(text)) {
         return make(
@@ -141,4 +145,36 @@ export function classifyCommandFailure(line: string, label: string, ctx: Failure
         transient: TRANSIENT_COMPLETION_CODES.has(cc),
         context: { ...context, completionCode: `0x${cc.toString(16)}` },
     });
+}
+
+/**
+ * Why `ipmitool -I open` could not start: the IPMI device is missing (no BMC, or the kernel modules are not loaded),
+ * or the user may not open it. ipmitool prints `Could not open device at /dev/ipmi0 or /dev/ipmi/0 or
+ * /dev/ipmidev/0: <strerror>`.
+ */
+function classifyInbandFailure(
+    text: string,
+    make: (code: ErrorCode, message: string, hint: string, transient?: boolean, reason?: string) => CredentialsError,
+): CredentialsError {
+    const device = /Could not open device at \S+(?: or \S+)*: (.*)/.exec(text);
+    if (device && /permission denied|operation not permitted/i.test(device[1])) {
+        return make(
+            "BMC_INBAND_PERMISSION_DENIED",
+            "ipmitool may not open the host's IPMI device (/dev/ipmi0): permission denied",
+            "in-band access needs root: run as root, or set ssh.sudo: true with a sudoers rule that lets the SSH user run ipmitool without a password",
+        );
+    }
+    if (device) {
+        return make(
+            "BMC_INBAND_DEVICE_MISSING",
+            "the host has no IPMI device (/dev/ipmi0, /dev/ipmi/0 or /dev/ipmidev/0 do not exist)",
+            "load the IPMI drivers on that host (`modprobe ipmi_si ipmi_devintf`; add them to /etc/modules to keep them after a reboot), " +
+                "or run on a host that has a BMC; virtual machines and containers usually have none",
+        );
+    }
+    return make(
+        "IPMITOOL_FAILED",
+        "ipmitool could not talk to the host's BMC in-band for an unrecognised reason",
+        "run `ipmitool -I open -v mc info` on that host to see why",
+    );
 }

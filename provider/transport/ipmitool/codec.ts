@@ -120,6 +120,12 @@ export function setUserPassword(userId: number, password: string, size: Password
     return { netfn: APP, cmd: 0x47, data: [b1, 0x02, ...padded], label: `Set User Password (user ${userId})`, secret: true };
 }
 
+/** Set User Password (0x47), operation "test password" (0x03): 0x80 = wrong password, 0x81 = wrong size. */
+export function testUserPassword(userId: number, password: string, size: PasswordSize = passwordSizeFor(password)): RawCommand {
+    const set = setUserPassword(userId, password, size);
+    return { ...set, data: [set.data[0], 0x03, ...set.data.slice(2)], label: `Test User Password (user ${userId})` };
+}
+
 /** Set User Password (0x47), operation "enable user" (0x01) or "disable user" (0x00). */
 export function setUserEnabled(userId: number, enabled: boolean): RawCommand {
     checkUserId(userId);

@@ -33,11 +33,11 @@ function cache(): Map<string, number> {
 }
 
 /**
- * Cache key: host and port, plus the transport when it is not plain lanplus from this machine (an in-band or
- * jump-host path to the same address may reach a different BMC).
+ * Cache key: the BMC as reached from here (host and port, and the jump host or in-band host when there is one, which
+ * {@link bmcKey} includes), so two paths to the same address never share an identity.
  */
-export function identityKey(login: Pick<BmcLogin, "host" | "port">, transport = "lanplus"): string {
-    return `${bmcKey(login)}:${transport}`;
+export function identityKey(login: Pick<BmcLogin, "host" | "port" | "ssh" | "inband">): string {
+    return `${bmcKey(login)}:${login.inband ? "open" : "lanplus"}`;
 }
 
 /** Forgets a BMC's identity, so the next operation reads it again. */
@@ -73,8 +73,6 @@ export async function identify(session: IpmiSession, key: string, declared: Vend
 export interface IdentifiedOptions extends OperationOptions {
     /** The resource's `vendorProfile` input. */
     declaredVendor?: VendorName | "auto";
-    /** Transport part of the identity cache key. */
-    transport?: string;
 }
 
 /**
@@ -86,7 +84,7 @@ export async function withIdentifiedSession<T>(
     options: IdentifiedOptions,
     fn: (session: IpmiSession, identity: BmcIdentity, loginLabel: string, loginPassword: string) => Promise<T>,
 ): Promise<T> {
-    const key = identityKey(login, options.transport);
+    const key = identityKey(login);
     try {
         return await withAdminSession(login, options, async (session, label, password) =>
             fn(session, await identify(session, key, options.declaredVendor), label, password),

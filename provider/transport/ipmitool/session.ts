@@ -11,9 +11,13 @@
  *
  * ipmitool runs with `-v` so that a failed login says why (bad password vs unknown user vs no answer); the first batch
  * line `set verbose 0` turns verbosity off before any request is sent, so request bytes are never echoed back.
+ *
+ * Where ipmitool runs is the {@link IpmitoolLauncher}'s business: by default a child process here
+ * ({@link launchLocal}); `transport/ssh` runs it on another host over an SSH exec channel. The session only needs a
+ * line-driven pipe in and the merged output back.
  */
 
-import { ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import * as path from "node:path";
 import { CredentialsError } from "../../shared/errors";
@@ -33,7 +37,47 @@ export interface SessionTarget {
     timeoutSeconds: number;
     /** Attempts per request (`-R`); at least 1 because 0 means ipmitool's default. */
     retries: number;
+    /**
+     * In-band (`-I open`, the host's own BMC through /dev/ipmi0): no address, no login, no password; `host`/`port`
+     * only label errors. Default: RMCP+ (`-I lanplus`) to `host`:`port`.
+     */
+    inband?: boolean;
 }
+
+/**
+ * A running ipmitool fed an exec file line by line: what a launcher hands the session. Output is stdout and stderr
+ * merged, as text.
+ */
+export interface IpmitoolChannel {
+    /** Appends text to the exec file. */
+    write(text: string): void;
+    /** Ends the exec file: ipmitool closes the session and exits. */
+    end(): void;
+    /** Stops ipmitool at once. */
+    kill(): void;
+    /** Output as it arrives (latin1 text). */
+    onData(listener: (chunk: string) => void): void;
+    /** Called once, after ipmitool is gone and all of its output was delivered. */
+    onClose(listener: () => void): void;
+    /**
+     * After close: a failure of the transport itself (remote ipmitool missing, sudo refused, connection lost), which
+     * explains an early end better than ipmitool's text would.
+     */
+    failure?(): CredentialsError | undefined;
+}
+
+/** What a launcher starts: ipmitool with `args`, the login password (if any) on a pipe, the exec file on another. */
+export interface LaunchRequest {
+    /** ipmitool arguments before `-f` and `exec` (interface, address, user, cipher suite, timeouts, `-v`). */
+    args: string[];
+    /** The login password (`-f` on a pipe); absent in-band. */
+    password?: string;
+    /** Where errors point. */
+    context: FailureContext;
+}
+
+/** Starts ipmitool somewhere; rejects with a `CredentialsError` if it cannot even be started. */
+export type IpmitoolLauncher = (request: LaunchRequest) => Promise<IpmitoolChannel>;
 
 /** Injection points for tests and for hosts that keep ipmitool elsewhere. */
 export interface TransportOptions {
@@ -41,6 +85,8 @@ export interface TransportOptions {
     ipmitoolPath?: string;
     /** Replaces `child_process.spawn` (fixture tests). */
     spawnImpl?: typeof spawn;
+    /** Where ipmitool runs; default {@link launchLocal} with the two options above. */
+    launcher?: IpmitoolLauncher;
     /** The slot and channel the operation concerns, named in every error including login failures. */
     context?: Pick<FailureContext, "userId" | "channel">;
 }
@@ -49,6 +95,7 @@ export interface TransportOptions {
 export type CommandResult = { ok: true; data: number[] } | { ok: false; error: CredentialsError };
 
 const SCRIPT = 'exec stdbuf -oL -eL "$0" "$@" -f <(cat <&3) exec <(cat <&4) 2>&1';
+const SCRIPT_INBAND = 'exec stdbuf -oL -eL "$0" "$@" exec <(cat <&4) 2>&1';
 const HEX_LINE = /^(?: [0-9a-f]{2})+\s*$/i;
 const SEARCH_DIRS = ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"];
 
@@ -82,6 +129,51 @@ export function commandBudgetMs(t: Pick<SessionTarget, "timeoutSeconds" | "retri
     return (t.timeoutSeconds * (t.retries + 1) + 3) * 1000;
 }
 
+/**
+ * Runs ipmitool as a child process here: bash turns fds 3 (password) and 4 (exec file) into real pipes, ipmitool runs
+ * detached (its own process group, no terminal, stdin ignored) with an environment of PATH and locale only.
+ */
+export function launchLocal(options: Pick<TransportOptions, "ipmitoolPath" | "spawnImpl"> = {}): IpmitoolLauncher {
+    return async ({ args, password }) => {
+        const ipmitool = findIpmitool(options.ipmitoolPath);
+        const child = (options.spawnImpl ?? spawn)("bash", ["-c", password === undefined ? SCRIPT_INBAND : SCRIPT, ipmitool, ...args], {
+            stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+            detached: true,
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" },
+        });
+        const batch = child.stdio[4] as NodeJS.WritableStream;
+        // Writes to a pipe whose reader died raise EPIPE; the close handler reports the failure instead.
+        for (const fd of [3, 4]) {
+            (child.stdio[fd] as NodeJS.WritableStream | null)?.on?.("error", () => undefined);
+        }
+        // The process substitution feeding the batch (`cat <&4`) outlives ipmitool until its input ends; end it so
+        // that all pipes close and the exit is seen.
+        child.on("exit", () => batch.end());
+        (child.stdio[3] as NodeJS.WritableStream).end(password === undefined ? "" : `${password}\n`);
+        return {
+            write: (text) => batch.write(text),
+            end: () => batch.end(),
+            kill: () => {
+                if (child.pid !== undefined) {
+                    try {
+                        process.kill(-child.pid, "SIGKILL");
+                    } catch {
+                        // already gone
+                    }
+                }
+            },
+            onData: (listener) => {
+                child.stdout!.setEncoding("latin1");
+                child.stdout!.on("data", listener);
+                // stderr is merged into stdout by the script; anything here comes from bash itself.
+                child.stderr!.setEncoding("latin1");
+                child.stderr!.on("data", listener);
+            },
+            onClose: (listener) => child.on("close", () => listener()),
+        };
+    };
+}
+
 interface Waiter {
     marker: string;
     resolve: (lines: string[]) => void;
@@ -101,20 +193,13 @@ export class IpmiSession {
     commandsSent = 0;
 
     private constructor(
-        private readonly child: ChildProcess,
+        private readonly channel: IpmitoolChannel,
         private readonly target: SessionTarget,
         private readonly ctx: FailureContext,
     ) {
-        child.stdout!.setEncoding("latin1");
-        child.stdout!.on("data", (chunk: string) => this.onData(chunk));
-        // stderr is merged into stdout by the script; anything here comes from bash itself.
-        child.stderr!.setEncoding("latin1");
-        child.stderr!.on("data", (chunk: string) => this.onData(chunk));
-        // The process substitution feeding the batch (`cat <&4`) outlives ipmitool until its input ends; end it so
-        // that all pipes close and the exit is seen.
-        child.on("exit", () => (child.stdio[4] as NodeJS.WritableStream | null)?.end());
+        channel.onData((chunk: string) => this.onData(chunk));
         this.exitPromise = new Promise<void>((resolve) => {
-            child.on("close", () => {
+            channel.onClose(() => {
                 this.exited = true;
                 if (this.partial) {
                     this.lines.push(this.partial);
@@ -124,38 +209,30 @@ export class IpmiSession {
                 resolve();
             });
         });
-        // Writes to a pipe whose reader died raise EPIPE; the exit handler reports the failure instead.
-        for (const fd of [3, 4]) {
-            (child.stdio[fd] as NodeJS.WritableStream | null)?.on?.("error", () => undefined);
-        }
     }
 
     /**
      * Logs in and returns the open session, or throws the classified login failure. `password` goes to ipmitool
-     * through a pipe, never through argv or the environment.
+     * through a pipe, never through argv or the environment; in-band (`target.inband`) there is none.
      */
-    static async open(target: SessionTarget, password: string, options: TransportOptions = {}): Promise<IpmiSession> {
-        const ipmitool = findIpmitool(options.ipmitoolPath);
-        const args = [
-            "-I", "lanplus",
-            "-H", target.host,
-            "-p", String(target.port),
-            "-U", target.username,
-            "-C", String(target.cipherSuite),
-            "-L", target.privilege,
-            "-N", String(target.timeoutSeconds),
-            "-R", String(target.retries),
-            "-v",
-        ];
-        const child = (options.spawnImpl ?? spawn)("bash", ["-c", SCRIPT, ipmitool, ...args], {
-            stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
-            detached: true,
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" },
-        });
+    static async open(target: SessionTarget, password: string | undefined, options: TransportOptions = {}): Promise<IpmiSession> {
+        const args = target.inband
+            ? ["-I", "open", "-v"]
+            : [
+                  "-I", "lanplus",
+                  "-H", target.host,
+                  "-p", String(target.port),
+                  "-U", target.username,
+                  "-C", String(target.cipherSuite),
+                  "-L", target.privilege,
+                  "-N", String(target.timeoutSeconds),
+                  "-R", String(target.retries),
+                  "-v",
+              ];
         const ctx: FailureContext = { host: target.host, port: target.port, username: target.username, ...options.context };
-        const session = new IpmiSession(child, target, ctx);
-        const pwPipe = child.stdio[3] as NodeJS.WritableStream;
-        pwPipe.end(`${password}\n`);
+        const launcher = options.launcher ?? launchLocal(options);
+        const channel = await launcher({ args, password: target.inband ? undefined : (password ?? ""), context: ctx });
+        const session = new IpmiSession(channel, target, ctx);
         try {
             await session.send("set verbose 0", loginBudgetMs(target), "@@open");
         } catch (e) {
@@ -193,7 +270,7 @@ export class IpmiSession {
     /** Ends the session (ipmitool sends Close Session at end of input) and waits for the process. */
     async close(): Promise<void> {
         if (!this.exited) {
-            (this.child.stdio[4] as NodeJS.WritableStream).end();
+            this.channel.end();
             const timer = setTimeout(() => this.kill(), commandBudgetMs(this.target));
             await this.exitPromise;
             clearTimeout(timer);
@@ -202,12 +279,8 @@ export class IpmiSession {
 
     /** Stops the process group at once. */
     kill(): void {
-        if (!this.exited && this.child.pid !== undefined) {
-            try {
-                process.kill(-this.child.pid, "SIGKILL");
-            } catch {
-                // already gone
-            }
+        if (!this.exited) {
+            this.channel.kill();
         }
     }
 
@@ -256,7 +329,7 @@ export class IpmiSession {
                 this.pump();
                 return;
             }
-            (this.child.stdio[4] as NodeJS.WritableStream).write(`${line}\necho ${marker}\n`);
+            this.channel.write(`${line}\necho ${marker}\n`);
         });
     }
 
@@ -285,10 +358,13 @@ export class IpmiSession {
         if (this.exited) {
             this.waiter = undefined;
             const text = this.lines.splice(0).join("\n");
+            const transportFailure = this.channel.failure?.();
             if (this.failure) {
                 w.reject(this.failure);
+            } else if (transportFailure) {
+                w.reject(transportFailure);
             } else if (w.marker === "@@open") {
-                w.reject(classifyLoginFailure(text, this.ctx, this.target.cipherSuite));
+                w.reject(classifyLoginFailure(text, this.ctx, this.target.cipherSuite, this.target.inband));
             } else {
                 w.reject(
                     new CredentialsError("BMC_TIMEOUT", {
