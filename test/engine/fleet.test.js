@@ -5,7 +5,6 @@
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { DEFAULT_SK } = require("../emulator/bms-emulator");
 const { installProject, removeConsumer, ROOT } = require("../harness/consumer");
 const { startFleetLab, pad16 } = require("../harness/fleet-lab");
 const { watchProcesses } = require("../harness/proc-watch");
@@ -20,7 +19,7 @@ const SCOPES = ["bmc/smc-01/fleet-admin", "bmc/smc-01/monitor", "bmc/dell-01/fle
 const pw = (rotation, scope) => derivePassword(MASTER, rotation, scope);
 // Secrets held in stack config reach the program's environment (PULUMI_CONFIG), as with the real CLI: that environ is
 // the one place a sentinel may be seen. Derived passwords exist only inside the program and the provider process.
-const CONFIG_SECRETS = [MASTER, ...Object.values(LOGINS), DEFAULT_SK];
+const CONFIG_SECRETS = [MASTER, ...Object.values(LOGINS)]; // + the lab's BMS secret key, once the lab is up
 const DERIVED = [1, 2].flatMap((r) => SCOPES.map((s) => pw(r, s)));
 const SENTINELS = [...CONFIG_SECRETS, ...DERIVED];
 
@@ -50,6 +49,7 @@ describe("runner: examples/fleet end to end (preview, up, drift, refresh, rotati
       servers: [SERVER],
     });
     [smc, dell] = fleet.bmcs;
+    SENTINELS.push(fleet.secretKey);
     dir = installProject(path.join(ROOT, "examples/fleet"));
     stack = new Stack({ projectDir: dir, stateDir: path.join(dir, ".pulumi-lite"), passphrase: "test-passphrase", log: (l) => log.push(l) });
     for (const [k, v, o] of fleet.config({ inventoryFile: fleet.writeInventory(dir), masterSecret: MASTER })) stack.setConfig(k, v, o);

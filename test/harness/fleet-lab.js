@@ -8,7 +8,8 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
-const { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
+const crypto = require("node:crypto");
+const { createBmsEmulator, DEFAULT_AK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
 
 const pad16 = (s) => [...Buffer.from(s), ...new Array(16 - s.length).fill(0)];
 
@@ -20,7 +21,10 @@ const pad16 = (s) => [...Buffer.from(s), ...new Array(16 - s.length).fill(0)];
  */
 async function startFleetLab({ bmcs, servers }) {
   const lab = new Lab();
-  const emu = createBmsEmulator();
+  // A secret key of this lab only: sentinel scans see every process on the machine, and a fixed key would match
+  // other runs that legitimately hold it.
+  const secretKey = `sentinel-sk-${crypto.randomBytes(12).toString("hex")}`;
+  const emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: secretKey } });
   const proxies = [];
   try {
     const url = await emu.start();
@@ -45,6 +49,8 @@ async function startFleetLab({ bmcs, servers }) {
       servers,
     };
     return {
+      /** The emulator's secret key (a sentinel: it must appear only inside secrets). */
+      secretKey,
       lab,
       emu,
       url,
@@ -71,7 +77,7 @@ async function startFleetLab({ bmcs, servers }) {
           ["fleet:retries", "1", {}],
           ["fleet:bmsEndpoint", url, {}],
           ["huaweicloud:accessKey", DEFAULT_AK, {}],
-          ["huaweicloud:secretKey", DEFAULT_SK, { secret: true }],
+          ["huaweicloud:secretKey", secretKey, { secret: true }],
           ["huaweicloud:projectId", DEFAULT_PROJECT, {}],
           ["huaweicloud:region", "cn-north-4", {}],
         ];

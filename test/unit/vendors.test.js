@@ -169,4 +169,17 @@ describe("unit: vendor rules for BmcUser", () => {
     const seen = plan.observedOutputs(outs, { name: "ops", access: access(0x33, 0x40) }, "ok", "password", { vendor: "lenovo", manufacturerId: 19046 });
     assert.equal(seen.vendor, "lenovo");
   });
+
+  it("the same BMC address behind two jump hosts, in-band or direct is four different BMCs to the identity cache", () => {
+    const { identityKey } = require("../../dist/transport/ipmitool/identity");
+    const ssh = (host) => ({ host, port: 22, username: "ops", hostKey: "ssh-ed25519 AAAA" });
+    const keys = [
+      identityKey({ host: "10.0.0.5", port: 623 }),
+      identityKey({ host: "10.0.0.5", port: 623, ssh: ssh("bastion-a") }),
+      identityKey({ host: "10.0.0.5", port: 623, ssh: ssh("bastion-b") }),
+      identityKey({ host: "10.0.0.5", port: 623, inband: true }),
+    ];
+    assert.equal(new Set(keys).size, 4);
+    assert.equal(identityKey({ host: "BMC.example", port: 623 }), identityKey({ host: "bmc.example", port: 623 }), "host names are case-insensitive");
+  });
 });
