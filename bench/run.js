@@ -111,6 +111,8 @@ async function measure(label, targets, proxies, parallel, op) {
     parallel,
   );
   const wall = Date.now() - t0;
+  // Sessions close in the background after an operation returns: let their Close Session reach the proxy before counting.
+  await new Promise((r) => setTimeout(r, 300));
   const requests = proxies.reduce((s, p) => s + p.counts.up, 0) - before;
   latencies.sort((a, b) => a - b);
   return { label, ops: targets.length, wallMs: wall, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), roundTripsPerOp: +(requests / targets.length).toFixed(1) };

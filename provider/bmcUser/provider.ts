@@ -24,9 +24,10 @@ import {
 import {
     BmcLogin,
     Candidate,
+    ProbeOutcome,
     SlotState,
     anotherAdministrator,
-    detectLanChannel,
+    lanChannel,
     isActiveAdministrator,
     findSlot,
     probeLogin,
@@ -83,21 +84,23 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let channel: number | undefined;
     let loginLabel = "password";
     let rotationProven = false;
+    let probe: Promise<ProbeOutcome> | undefined;
     try {
         await withAdminSession(toLogin(inputs.bmc), { extraCandidates: selfRotation, context: { userId: inputs.userId, channel: inputs.channel } }, async (session, label, loginPassword) => {
             loginLabel = label;
-            channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc));
+            channel = inputs.channel ?? (await lanChannel(session, { host: inputs.bmc.host, port: inputs.bmc.port ?? 623 }));
             session.setContext({ channel });
-            slot = await resolveSlot(session, inputs, channel);
+            const resolved = await resolveSlot(session, inputs, channel);
+            slot = resolved.slot;
             session.setContext({ userId: slot });
-            await guardLastAdministrator(session, inputs, channel, slot, await readSlot(session, channel, slot));
-            await applyAndReadBack(session, inputs, channel, slot, undefined, true);
+            await guardLastAdministrator(session, inputs, channel, slot, resolved.live ?? (await readSlot(session, channel, slot)));
+            await applyAndReadBack(session, inputs, channel, slot, undefined, true, () => (probe = earlyWriteProbe(inputs)));
             rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
         throw partialIfCreated(e, props, inputs, channel, slot, loginLabel);
     }
-    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven);
+    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, probe);
     return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
 }
 
@@ -112,6 +115,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
+    const early = earlyReadProbe(login, prior);
     const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior), context }, async (session, label) => {
         loginLabel = label;
         session.setContext({ channel: prior.channel, userId: prior.userId });
@@ -123,7 +127,10 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     let probe: LoginProbe = "skipped";
     const privilege = live.access.privilege;
     if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
-        probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege]);
+        probe =
+            early && live.name === prior.username && privilege === prior.privilege
+                ? await early
+                : await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege]);
     }
     return { id, props: observedOutputs(prior, live, probe, loginLabel) };
 }
@@ -147,6 +154,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
     }
     let loginLabel = prior.bmcLogin ?? "password";
     let rotationProven = false;
+    let probe: Promise<ProbeOutcome> | undefined;
     try {
         await withAdminSession(
             toLogin(inputs.bmc),
@@ -159,14 +167,14 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     throw slotTaken(inputs, channel, slot);
                 }
                 await guardLastAdministrator(session, inputs, channel, slot, live);
-                await applyAndReadBack(session, inputs, channel, slot, live, setPassword);
+                await applyAndReadBack(session, inputs, channel, slot, live, setPassword, () => (probe = earlyWriteProbe(inputs)));
                 rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
             },
         );
     } catch (e) {
         throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id);
     }
-    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven) };
+    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, probe) };
 }
 
 /**
@@ -252,6 +260,38 @@ function priorOutputs(id: string, props: Props): BmcUserOutputs {
     return prior as BmcUserOutputs;
 }
 
+/**
+ * Refresh proves the password with the name and privilege the state recorded, in parallel with the admin session that
+ * reads the slot: the two logins overlap instead of following each other. The result counts only when the slot still
+ * holds that name at that privilege; otherwise `read` probes again with what it found (a drifted slot, rare).
+ */
+function earlyReadProbe(login: BmcLogin, prior: BmcUserOutputs): Promise<ProbeOutcome> | undefined {
+    const privilege = prior.privilege as string;
+    if (prior.verifyPassword !== "login" || !(privilege in SESSION_PRIVILEGE)) {
+        return undefined;
+    }
+    return quiet(probeLogin(login, prior.username, prior.password, SESSION_PRIVILEGE[privilege as keyof typeof SESSION_PRIVILEGE]));
+}
+
+/**
+ * The verification login of create and update, started as soon as the writes are acknowledged so that it overlaps
+ * the read-back in the admin session. Not for the login account itself: its rotation is proven (and rolled back) by
+ * {@link proveSelfRotation} inside the admin session.
+ */
+function earlyWriteProbe(inputs: BmcUserInputs): Promise<ProbeOutcome> | undefined {
+    if (!canVerifyByLogin(inputs) || inputs.username === inputs.bmc.username) {
+        return undefined;
+    }
+    const privilege = inputs.privilege as Exclude<typeof inputs.privilege, "no-access">;
+    return quiet(probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[privilege]));
+}
+
+/** Marks a promise that may end up unused (its operation failed first) as handled; awaiting it still throws. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+    p.catch(() => undefined);
+    return p;
+}
+
 function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
     return {
         host: bmc.host,
@@ -284,7 +324,11 @@ function priorLoginCandidates(prior: BmcUserOutputs, inputs?: BmcUserInputs): Ca
     return out;
 }
 
-async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number): Promise<number> {
+/**
+ * The slot to create the account in. When `userId` is given, the slot's live state read to check it comes back too, so
+ * the lockout guard needs no second read of it.
+ */
+async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number): Promise<{ slot: number; live?: SlotState }> {
     const ctx = { host: inputs.bmc.host, port: inputs.bmc.port, channel };
     if (inputs.userId !== undefined) {
         const live = await readSlot(session, channel, inputs.userId);
@@ -298,11 +342,11 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         if (!isEmptySlot(live.name) && live.name !== inputs.username) {
             throw slotTaken(inputs, channel, inputs.userId);
         }
-        return inputs.userId;
+        return { slot: inputs.userId, live };
     }
     const found = await findSlot(session, channel, inputs.username);
     if (found.match !== undefined) {
-        return found.match;
+        return { slot: found.match };
     }
     if (found.free === undefined) {
         throw new CredentialsError("BMC_NO_FREE_SLOT", {
@@ -311,7 +355,7 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
             context: ctx,
         });
     }
-    return found.free;
+    return { slot: found.free };
 }
 
 function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): CredentialsError {
@@ -418,11 +462,13 @@ async function applyAndReadBack(
     slot: number,
     live: Awaited<ReturnType<typeof readSlot>> | undefined,
     setPassword: boolean,
+    afterWrites?: () => void,
 ): Promise<void> {
     const writes = planWrites(inputs, channel, slot, live, setPassword);
     for (const w of writes) {
         await session.one(w);
     }
+    afterWrites?.();
     const after = await readSlot(session, channel, slot);
     const wrong = slotMismatches(inputs, after);
     if (wrong.length > 0) {
@@ -443,12 +489,13 @@ async function verified(
     loginLabel: string,
     existingId?: string,
     alreadyVerified = false,
+    early?: Promise<ProbeOutcome>,
 ): Promise<BmcUserOutputs> {
     let passwordState: PasswordState = "not-checked";
     if (alreadyVerified) {
         passwordState = "verified";
     } else if (canVerifyByLogin(inputs)) {
-        const outcome = await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">]);
+        const outcome = early ? await early : await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">]);
         if (outcome !== "ok") {
             const error = new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
                 message:

@@ -116,15 +116,19 @@ export async function withAdminSession<T>(
     const candidates = candidatesOf(login, options.extraCandidates);
     registerSecrets(...candidates.map((c) => c.password));
     const rejected = new Set<string>();
-    return withBmcSession(bmcKey(login), () =>
+    return withBmcSession(bmcKey(login), (holdSlot) =>
         withRetry(
             async () => {
                 const { session, label, password } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
                 rememberLogin(login, password);
                 try {
                     return await fn(session, label, password);
+                } catch (e) {
+                    forgetLanChannel(login);
+                    throw e;
                 } finally {
-                    await session.close();
+                    // Close Session is one more round trip that decides nothing: the result does not wait for it.
+                    holdSlot(session.close());
                 }
             },
             {
@@ -180,6 +184,35 @@ async function loginWithCandidates(
             "Each password was tried once; the provider never loops on rejected passwords, to avoid locking the account",
         context: { host: login.host, port: login.port, user: username, slot: options.context?.userId, channel: options.context?.channel, reason: "password" },
     });
+}
+
+const CHANNELS_KEY = Symbol.for("pulumi-bmc-credentials.lan-channels");
+
+/**
+ * The LAN channel found per BMC (`host:port`) in this provider process. A fleet stack manages several accounts per
+ * BMC; each would otherwise spend Get Channel Info round trips on a fact that does not change between them. Forgotten
+ * when an operation on that BMC fails, so a wrong or stale answer is never reused after a problem.
+ */
+function knownChannels(): Map<string, number> {
+    const g = globalThis as unknown as Record<symbol, Map<string, number> | undefined>;
+    return (g[CHANNELS_KEY] ??= new Map());
+}
+
+/** Forgets the LAN channel cached for this BMC (after a failure, and in tests). */
+export function forgetLanChannel(login: Pick<BmcLogin, "host" | "port">): void {
+    knownChannels().delete(bmcKey(login));
+}
+
+/** The BMC's LAN channel: from this process's cache, else detected (and cached) in `session`. */
+export async function lanChannel(session: IpmiSession, login: Pick<BmcLogin, "host" | "port">): Promise<number> {
+    const key = bmcKey(login);
+    const cached = knownChannels().get(key);
+    if (cached !== undefined) {
+        return cached;
+    }
+    const channel = await detectLanChannel(session, login);
+    knownChannels().set(key, channel);
+    return channel;
 }
 
 /** Channels probed for the 802.3 LAN medium when the channel is not given. */
@@ -322,7 +355,8 @@ export async function probeLogin(
     };
     try {
         const session = await IpmiSession.open(target, password, options);
-        await session.close();
+        // The login is the proof; Close Session (one more round trip) finishes in the background.
+        void session.close();
         return "ok";
     } catch (e) {
         if (isCredentialsError(e, "BMC_LOGIN_REJECTED")) {
