@@ -210,14 +210,23 @@ async function main() {
       }
     }
     console.log(`\nround-trip floor (ms): create ${floorPer(9, true)}, create/verify off ${floorPer(9, false)}, refresh ${floorPer(2, true)}, rotate ${floorPer(5, true)}`);
-    console.log("targets: create ≥ 1.8× baseline (verify off ≥ 3×); refresh ≤ 3× floor; no-op up = 0 packets");
+    const byName = Object.fromEntries(results.map((r) => [r.scenario, r]));
+    const speedup = (r) => r.base.p50Ms / Math.max(1, r.mine.p50Ms);
+    const goals = [
+      ["create ≥ 1.8× baseline", speedup(byName.create), speedup(byName.create) >= 1.8],
+      ["create, verify off ≥ 3× baseline", speedup(byName["create, verify off"]), speedup(byName["create, verify off"]) >= 3],
+      ["refresh ≤ 3× floor", byName.refresh.mine.p50Ms / byName.refresh.floorMs, byName.refresh.mine.p50Ms <= 3 * byName.refresh.floorMs],
+      ["no-op up = 0 packets", byName["no-op up"].mine.roundTripsPerOp, byName["no-op up"].mine.roundTripsPerOp === 0],
+    ];
+    console.log("targets:");
+    for (const [name, value, met] of goals) console.log(`  ${name.padEnd(34)} ${String(+value.toFixed(2)).padStart(6)}  ${met ? "met" : "MISSED"}`);
     console.log(`peak RSS of this process (provider + bench): ${rssMb} MB`);
 
     const dir = path.join(__dirname, "results");
     fs.mkdirSync(dir, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 10);
     const file = path.join(dir, `${stamp}${o.quick ? "-quick" : ""}.json`);
-    fs.writeFileSync(file, JSON.stringify({ options: o, rssMb, results }, null, 2) + "\n");
+    fs.writeFileSync(file, JSON.stringify({ options: o, rssMb, targets: goals.map(([name, value, met]) => ({ name, value: +value.toFixed(2), met })), results }, null, 2) + "\n");
     svgChart(results, file.replace(/\.json$/, ".svg"));
     console.log(`wrote ${path.relative(process.cwd(), file)} and the .svg chart beside it`);
   } finally {
