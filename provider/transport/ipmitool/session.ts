@@ -7,14 +7,15 @@
  *
  * Secrets never reach argv: the login password goes through `-f` on a pipe and the target password travels inside
  * the batch as raw hex. ipmitool runs detached (no controlling terminal) with stdin ignored, so it can never prompt,
- * and with an environment of PATH and locale only.
+ * and with an environment of PATH, locale and a HOME holding a small IANA registry only ({@link registryHome}).
  *
  * ipmitool runs with `-v` so that a failed login says why (bad password vs unknown user vs no answer); the first batch
  * line `set verbose 0` turns verbosity off before any request is sent, so request bytes are never echoed back.
  */
 
 import { ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CredentialsError } from "../../shared/errors";
 import { classifyCommandFailure, classifyLoginFailure, FailureContext, isNoise } from "./classify";
@@ -70,6 +71,35 @@ export function findIpmitool(explicit?: string): string {
         message: wanted ? `ipmitool was not found at ${wanted}` : "ipmitool is not installed on the machine running Pulumi",
         hint: "install it (Debian/Ubuntu: `apt-get install ipmitool`; RHEL: `dnf install ipmitool`) or set PULUMI_BMC_IPMITOOL to its path",
     });
+}
+
+let registryHomeDir: string | null | undefined;
+
+/**
+ * A HOME for ipmitool holding a one-entry IANA enterprise-number registry. Every ipmitool process parses the registry
+ * before it sends anything (`$HOME/.local/usr/share/misc/enterprise-numbers[.txt]` first, else the 4.7 MB system copy);
+ * it only names manufacturers in human-readable output, which raw commands never print. With the small copy a session
+ * starts about 40 ms sooner (72 → 28 ms per session against a local simulator). Created once per process in a fresh
+ * private temporary directory, removed at exit; `undefined` (system registry) if it cannot be created.
+ */
+export function registryHome(): string | undefined {
+    if (registryHomeDir === undefined) {
+        try {
+            const dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-bmc-ipmitool-"));
+            const misc = path.join(dir, ".local", "usr", "share", "misc");
+            mkdirSync(misc, { recursive: true });
+            const registry = "0\n  Reserved\n  Internet Assigned Numbers Authority\n    iana&iana.org\n";
+            // Upstream reads `enterprise-numbers`; Debian's build reads `enterprise-numbers.txt`.
+            for (const name of ["enterprise-numbers", "enterprise-numbers.txt"]) {
+                writeFileSync(path.join(misc, name), registry, { mode: 0o600 });
+            }
+            process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+            registryHomeDir = dir;
+        } catch {
+            registryHomeDir = null;
+        }
+    }
+    return registryHomeDir ?? undefined;
 }
 
 /** Seconds ipmitool may spend opening a session: measured ≈ N·R·(R+1), plus slack. */
@@ -150,7 +180,7 @@ export class IpmiSession {
         const child = (options.spawnImpl ?? spawn)("bash", ["-c", SCRIPT, ipmitool, ...args], {
             stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
             detached: true,
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" },
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", ...(registryHome() ? { HOME: registryHome() } : {}) },
         });
         const ctx: FailureContext = { host: target.host, port: target.port, username: target.username, ...options.context };
         const session = new IpmiSession(child, target, ctx);
