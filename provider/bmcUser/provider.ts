@@ -115,8 +115,9 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     registerSecrets(prior.password, ...collectSecrets(props));
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
-    const early = earlyReadProbe(login, prior);
-    const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior), context }, async (session, label) => {
+    let early: Promise<ProbeOutcome> | undefined;
+    const onLocked = () => (early = earlyReadProbe(login, prior));
+    const live = await withAdminSession(login, { extraCandidates: priorLoginCandidates(prior), context, onLocked }, async (session, label) => {
         loginLabel = label;
         session.setContext({ channel: prior.channel, userId: prior.userId });
         return readSlot(session, prior.channel, prior.userId);
@@ -262,7 +263,8 @@ function priorOutputs(id: string, props: Props): BmcUserOutputs {
 
 /**
  * Refresh proves the password with the name and privilege the state recorded, in parallel with the admin session that
- * reads the slot: the two logins overlap instead of following each other. The result counts only when the slot still
+ * reads the slot (started once that operation holds the BMC, so at most two of its sessions are open there at once):
+ * the two logins overlap instead of following each other. The result counts only when the slot still
  * holds that name at that privilege; otherwise `read` probes again with what it found (a drifted slot, rare).
  */
 function earlyReadProbe(login: BmcLogin, prior: BmcUserOutputs): Promise<ProbeOutcome> | undefined {
@@ -423,7 +425,8 @@ async function proveSelfRotation(
     }
     let why: string;
     try {
-        const outcome = await probeLogin(login, inputs.username, inputs.password, "ADMINISTRATOR");
+        // Inside the admin session, which holds a session slot already.
+        const outcome = await probeLogin(login, inputs.username, inputs.password, "ADMINISTRATOR", { ownSlot: false });
         if (outcome === "ok") {
             rememberLogin(login, inputs.password);
             return true;

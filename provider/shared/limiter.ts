@@ -106,6 +106,20 @@ export function sharedLimits(): SharedLimits {
 }
 
 /**
+ * Runs `fn` holding one global session slot but not the BMC's mutex: a login probe that runs beside the operation's
+ * own session. The slot is held until `fn` and every promise passed to `holdSlot` have settled.
+ */
+export async function withSessionSlot<T>(fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
+    const release = await sharedLimits().sessions.acquire();
+    const tails: Promise<unknown>[] = [];
+    try {
+        return await fn((tail) => tails.push(tail));
+    } finally {
+        void Promise.allSettled(tails).then(release);
+    }
+}
+
+/**
  * Runs `fn` holding the BMC's mutex and one global session slot (in that order, so waiting never holds a slot).
  *
  * `fn` may hand over the tail of its work with `holdSlot(promise)` (an ipmitool process closing its session): the
@@ -115,13 +129,5 @@ export function sharedLimits(): SharedLimits {
  */
 export function withBmcSession<T>(bmcKey: string, fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
     const limits = sharedLimits();
-    return limits.perBmc.run(bmcKey, async () => {
-        const release = await limits.sessions.acquire();
-        const tails: Promise<unknown>[] = [];
-        try {
-            return await fn((tail) => tails.push(tail));
-        } finally {
-            void Promise.allSettled(tails).then(release);
-        }
-    });
+    return limits.perBmc.run(bmcKey, () => withSessionSlot(fn));
 }

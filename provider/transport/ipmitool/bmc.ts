@@ -7,7 +7,7 @@
  */
 
 import { CredentialsError, isCredentialsError } from "../../shared/errors";
-import { withBmcSession } from "../../shared/limiter";
+import { withBmcSession, withSessionSlot } from "../../shared/limiter";
 import { registerSecrets } from "../../shared/redact";
 import { withRetry } from "../../shared/retry";
 import {
@@ -47,6 +47,12 @@ export interface OperationOptions extends TransportOptions {
     attempts?: number;
     /** Backoff between attempts (tests pass a no-op). */
     sleep?: (ms: number) => Promise<void>;
+    /**
+     * Called once the BMC's mutex and a session slot are held, before logging in: work that may run beside this
+     * operation's session on the same BMC (a verification login) starts here, so it never piles up on a BMC while
+     * operations queue for it.
+     */
+    onLocked?: () => void;
 }
 
 /** Key of the per-BMC mutex. */
@@ -116,8 +122,9 @@ export async function withAdminSession<T>(
     const candidates = candidatesOf(login, options.extraCandidates);
     registerSecrets(...candidates.map((c) => c.password));
     const rejected = new Set<string>();
-    return withBmcSession(bmcKey(login), (holdSlot) =>
-        withRetry(
+    return withBmcSession(bmcKey(login), (holdSlot) => {
+        options.onLocked?.();
+        return withRetry(
             async () => {
                 const { session, label, password } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
                 rememberLogin(login, password);
@@ -140,8 +147,8 @@ export async function withAdminSession<T>(
                 // the wait. Inside a session, a stall or a busy answer is worth another try.
                 isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
             },
-        ),
-    );
+        );
+    });
 }
 
 async function loginWithCandidates(
@@ -335,13 +342,31 @@ export type ProbeOutcome = "ok" | "bad-password" | "no-such-user";
  * Logs in once as `username` with `password`, requesting the session privilege `sessionPrivilege` (the user's own
  * limit: a real BMC refuses a higher role), and closes the session. Exactly one attempt, to respect lockout
  * thresholds. Failures other than a rejected login (no answer, DNS) are thrown.
+ *
+ * The probe takes a global session slot (it is one more ipmitool process), unless `options.ownSlot` is false: a
+ * caller that already holds a slot and waits for the probe inside it (the self-rotation proof) must not wait for a
+ * second one, or sixteen such callers would wait on each other for ever.
  */
 export async function probeLogin(
     login: BmcLogin,
     username: string,
     password: string,
     sessionPrivilege: string,
-    options: TransportOptions = {},
+    options: TransportOptions & { ownSlot?: boolean } = {},
+): Promise<ProbeOutcome> {
+    if (options.ownSlot === false) {
+        return probeOnce(login, username, password, sessionPrivilege, options, (closing) => void closing);
+    }
+    return withSessionSlot((holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot));
+}
+
+async function probeOnce(
+    login: BmcLogin,
+    username: string,
+    password: string,
+    sessionPrivilege: string,
+    options: TransportOptions,
+    holdSlot: (closing: Promise<unknown>) => void,
 ): Promise<ProbeOutcome> {
     registerSecrets(password);
     const target: SessionTarget = {
@@ -356,7 +381,7 @@ export async function probeLogin(
     try {
         const session = await IpmiSession.open(target, password, options);
         // The login is the proof; Close Session (one more round trip) finishes in the background.
-        void session.close();
+        holdSlot(session.close());
         return "ok";
     } catch (e) {
         if (isCredentialsError(e, "BMC_LOGIN_REJECTED")) {
