@@ -49,7 +49,9 @@ export interface TransportOptions {
 /** Result of one raw command. */
 export type CommandResult = { ok: true; data: number[] } | { ok: false; error: CredentialsError };
 
-const SCRIPT = 'exec stdbuf -oL -eL "$0" "$@" -f <(cat <&3) exec <(cat <&4) 2>&1';
+// bash's own complaints go to stdout too (`exec 2>&1` first), so the child needs no stderr pipe: one pipe fewer per
+// ipmitool process, which a fleet operation starts thousands of.
+const SCRIPT = 'exec 2>&1; exec stdbuf -oL -eL "$0" "$@" -f <(cat <&3) exec <(cat <&4)';
 const HEX_LINE = /^(?: [0-9a-f]{2})+\s*$/i;
 const SEARCH_DIRS = ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"];
 
@@ -137,9 +139,6 @@ export class IpmiSession {
     ) {
         child.stdout!.setEncoding("latin1");
         child.stdout!.on("data", (chunk: string) => this.onData(chunk));
-        // stderr is merged into stdout by the script; anything here comes from bash itself.
-        child.stderr!.setEncoding("latin1");
-        child.stderr!.on("data", (chunk: string) => this.onData(chunk));
         // The process substitution feeding the batch (`cat <&4`) outlives ipmitool until its input ends; end it so
         // that all pipes close and the exit is seen.
         child.on("exit", () => (child.stdio[4] as NodeJS.WritableStream | null)?.end());
@@ -178,7 +177,7 @@ export class IpmiSession {
             "-v",
         ];
         const child = (options.spawnImpl ?? spawn)("bash", ["-c", SCRIPT, ipmitool, ...args], {
-            stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+            stdio: ["ignore", "pipe", "ignore", "pipe", "pipe"],
             detached: true,
             env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", ...(registryHome() ? { HOME: registryHome() } : {}) },
         });
