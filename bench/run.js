@@ -2,6 +2,8 @@
 "use strict";
 /**
  * `npm run bench [-- --bmcs N --rtt MS --loss PCT --parallel P --quick]`
+ * `npm run bench -- --harness` (bench/harness-rss.js: 1000 resources through cmd/dynamic-provider, peak RSS) and
+ * `npm run bench -- --bms` (bench/bms-rate.js: 500 BMS resets under the 50/min limit on a virtual clock).
  *
  * Side by side, in one run and interleaved per scenario: the BmcUser provider object, and the baseline a Pulumi user
  * writes today with @pulumi/command — one ipmitool process per step (`user set name`, `user set password`,
