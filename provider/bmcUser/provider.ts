@@ -24,9 +24,10 @@ import {
 import {
     BmcLogin,
     Candidate,
+    ProbeOutcome,
     SlotState,
     anotherAdministrator,
-    detectLanChannel,
+    lanChannel,
     isActiveAdministrator,
     findSlot,
     probeLogin,
@@ -87,6 +88,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let loginLabel = "password";
     let rotationProven = false;
     let vendor: VendorOutputs = {};
+    let probe: Promise<ProbeOutcome> | undefined;
     const context = { userId: inputs.userId, channel: inputs.channel };
     try {
         await withIdentifiedSession(toLogin(inputs.bmc), { declaredVendor: inputs.vendorProfile, extraCandidates: selfRotation, context }, async (session, identity, label, loginPassword) => {
@@ -94,18 +96,19 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             vendor = vendorOutputs(identity);
             const { profile } = identity;
             enforceVendorRules(inputs, profile, inputs.userId);
-            channel = inputs.channel ?? (await detectLanChannel(session, inputs.bmc, lanChannelProbeOrder(profile)));
+            channel = inputs.channel ?? (await lanChannel(session, toLogin(inputs.bmc), lanChannelProbeOrder(profile)));
             session.setContext({ channel });
-            slot = await resolveSlot(session, inputs, channel, profile);
+            const resolved = await resolveSlot(session, inputs, channel, profile);
+            slot = resolved.slot;
             session.setContext({ userId: slot });
-            await guardLastAdministrator(session, inputs, channel, slot, await readLive(session, channel, slot, profile));
-            await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile);
+            await guardLastAdministrator(session, inputs, channel, slot, resolved.live ?? (await readLive(session, channel, slot, profile)));
+            await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile, () => (probe = earlyWriteProbe(inputs, channel!, slot!)));
             rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
         throw partialIfCreated(e, props, inputs, channel, slot, loginLabel, undefined, "unknown", vendor);
     }
-    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor);
+    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor, probe);
     return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
 }
 
@@ -121,7 +124,9 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
     let vendor: VendorOutputs = {};
-    const live = await withIdentifiedSession(login, { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context }, async (session, identity, label) => {
+    let early: Promise<ProbeOutcome> | undefined;
+    const onLocked = () => (early = earlyReadProbe(login, prior));
+    const live = await withIdentifiedSession(login, { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context, onLocked }, async (session, identity, label) => {
         loginLabel = label;
         vendor = vendorOutputs(identity);
         session.setContext({ channel: prior.channel, userId: prior.userId });
@@ -133,7 +138,10 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     let probe: LoginProbe = "skipped";
     const privilege = live.access.privilege;
     if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
-        probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
+        probe =
+            early && live.name === prior.username && privilege === prior.privilege
+                ? await early
+                : await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
     }
     return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
@@ -158,6 +166,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
     let loginLabel = prior.bmcLogin ?? "password";
     let rotationProven = false;
     let vendor: VendorOutputs = {};
+    let probe: Promise<ProbeOutcome> | undefined;
     try {
         await withIdentifiedSession(
             toLogin(inputs.bmc),
@@ -173,14 +182,14 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     throw slotTaken(inputs, channel, slot);
                 }
                 await guardLastAdministrator(session, inputs, channel, slot, live);
-                await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile);
+                await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile, () => (probe = earlyWriteProbe(inputs, channel, slot)));
                 rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
             },
         );
     } catch (e) {
         throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor);
     }
-    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, vendor) };
+    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, vendor, probe) };
 }
 
 /**
@@ -267,6 +276,43 @@ function priorOutputs(id: string, props: Props): BmcUserOutputs {
     return prior as BmcUserOutputs;
 }
 
+/**
+ * Refresh proves the password with the name and privilege the state recorded, in parallel with the admin session that
+ * reads the slot (started once that operation holds the BMC, so at most two of its sessions are open there at once):
+ * the two logins overlap instead of following each other. The result counts only when the slot still
+ * holds that name at that privilege; otherwise `read` probes again with what it found (a drifted slot, rare).
+ */
+function earlyReadProbe(login: BmcLogin, prior: BmcUserOutputs): Promise<ProbeOutcome> | undefined {
+    const privilege = prior.privilege as string;
+    if (prior.verifyPassword !== "login" || !(privilege in SESSION_PRIVILEGE)) {
+        return undefined;
+    }
+    return quiet(
+        probeLogin(login, prior.username, prior.password, SESSION_PRIVILEGE[privilege as keyof typeof SESSION_PRIVILEGE], {
+            context: { userId: prior.userId, channel: prior.channel },
+        }),
+    );
+}
+
+/**
+ * The verification login of create and update, started as soon as the writes are acknowledged so that it overlaps
+ * the read-back in the admin session. Not for the login account itself: its rotation is proven (and rolled back) by
+ * {@link proveSelfRotation} inside the admin session.
+ */
+function earlyWriteProbe(inputs: BmcUserInputs, channel: number, slot: number): Promise<ProbeOutcome> | undefined {
+    if (!canVerifyByLogin(inputs) || inputs.username === inputs.bmc.username) {
+        return undefined;
+    }
+    const privilege = inputs.privilege as Exclude<typeof inputs.privilege, "no-access">;
+    return quiet(probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[privilege], { context: { userId: slot, channel } }));
+}
+
+/** Marks a promise that may end up unused (its operation failed first) as handled; awaiting it still throws. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+    p.catch(() => undefined);
+    return p;
+}
+
 function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
     return {
         host: bmc.host,
@@ -300,7 +346,11 @@ function priorLoginCandidates(prior: BmcUserOutputs, inputs?: BmcUserInputs): Ca
     return out;
 }
 
-async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number, profile: VendorProfile): Promise<number> {
+/**
+ * The slot to create the account in. When `userId` is given, the slot's live state read to check it comes back too, so
+ * the lockout guard needs no second read of it.
+ */
+async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number, profile: VendorProfile): Promise<{ slot: number; live?: SlotState }> {
     const ctx = { host: inputs.bmc.host, port: inputs.bmc.port, channel };
     if (inputs.userId !== undefined) {
         const live = await readLive(session, channel, inputs.userId, profile);
@@ -316,11 +366,11 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         if (!isEmptySlot(live.name) && live.name !== inputs.username) {
             throw slotTaken(inputs, channel, inputs.userId);
         }
-        return inputs.userId;
+        return { slot: inputs.userId, live };
     }
     const found = await findSlot(session, channel, inputs.username, 3, { emptyNames: profile.emptySlotNames, maxUsers: profile.maxUsers });
     if (found.match !== undefined) {
-        return found.match;
+        return { slot: found.match };
     }
     if (found.free === undefined) {
         throw new CredentialsError("BMC_NO_FREE_SLOT", {
@@ -329,7 +379,7 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
             context: ctx,
         });
     }
-    return found.free;
+    return { slot: found.free };
 }
 
 function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): CredentialsError {
@@ -397,7 +447,8 @@ async function proveSelfRotation(
     }
     let why: string;
     try {
-        const outcome = await probeLogin(login, inputs.username, inputs.password, "ADMINISTRATOR");
+        // Inside the admin session, which holds a session slot already.
+        const outcome = await probeLogin(login, inputs.username, inputs.password, "ADMINISTRATOR", { ownSlot: false });
         if (outcome === "ok") {
             rememberLogin(login, inputs.password);
             return true;
@@ -437,11 +488,13 @@ async function applyAndReadBack(
     live: Awaited<ReturnType<typeof readSlot>> | undefined,
     setPassword: boolean,
     profile: VendorProfile,
+    afterWrites?: () => void,
 ): Promise<void> {
     const writes = planWrites(inputs, channel, slot, live, setPassword, profile);
     for (const w of writes) {
         await session.one(w);
     }
+    afterWrites?.();
     const after = await readLive(session, channel, slot, profile);
     const wrong = slotMismatches(inputs, after);
     if (wrong.length > 0) {
@@ -463,14 +516,17 @@ async function verified(
     existingId?: string,
     alreadyVerified = false,
     vendor: VendorOutputs = {},
+    early?: Promise<ProbeOutcome>,
 ): Promise<BmcUserOutputs> {
     let passwordState: PasswordState = "not-checked";
     if (alreadyVerified) {
         passwordState = "verified";
     } else if (canVerifyByLogin(inputs)) {
-        const outcome = await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
-            context: { userId: slot, channel },
-        });
+        const outcome = early
+            ? await early
+            : await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
+                  context: { userId: slot, channel },
+              });
         if (outcome !== "ok") {
             const error = new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
                 message:

@@ -105,8 +105,29 @@ export function sharedLimits(): SharedLimits {
     return limits;
 }
 
-/** Runs `fn` holding the BMC's mutex and one global session slot (in that order, so waiting never holds a slot). */
-export function withBmcSession<T>(bmcKey: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding one global session slot but not the BMC's mutex: a login probe that runs beside the operation's
+ * own session. The slot is held until `fn` and every promise passed to `holdSlot` have settled.
+ */
+export async function withSessionSlot<T>(fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
+    const release = await sharedLimits().sessions.acquire();
+    const tails: Promise<unknown>[] = [];
+    try {
+        return await fn((tail) => tails.push(tail));
+    } finally {
+        void Promise.allSettled(tails).then(release);
+    }
+}
+
+/**
+ * Runs `fn` holding the BMC's mutex and one global session slot (in that order, so waiting never holds a slot).
+ *
+ * `fn` may hand over the tail of its work with `holdSlot(promise)` (an ipmitool process closing its session): the
+ * BMC's mutex is released as soon as `fn` returns, so the operation's result and the BMC's next operation do not wait
+ * a round trip for Close Session, while the global slot stays taken until every held promise settles, so the number of
+ * ipmitool processes never exceeds the cap.
+ */
+export function withBmcSession<T>(bmcKey: string, fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
     const limits = sharedLimits();
-    return limits.perBmc.run(bmcKey, () => limits.sessions.run(fn));
+    return limits.perBmc.run(bmcKey, () => withSessionSlot(fn));
 }

@@ -268,7 +268,7 @@ function createBmsEmulator(options = {}) {
     async function handle(req, res, body) {
         const rid = requestId();
         const [rawPath, rawQuery = ""] = req.url.split("?");
-        const record = { method: req.method, url: req.url, path: rawPath, headers: { ...req.headers }, body, api: undefined, status: undefined };
+        const record = { method: req.method, url: req.url, path: rawPath, headers: { ...req.headers }, body, api: undefined, status: undefined, at: opts.now() };
         requests.push(record);
         const send = (status, json, extraHeaders = {}) => {
             record.status = status;

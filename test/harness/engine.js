@@ -19,8 +19,8 @@
  * - the state file holds secrets only as encrypted envelopes, as a stack with a passphrase secrets provider does.
  *
  * Not modelled: dependencies between resources (every resource is independent, so deletes need no ordering),
- * protect/retainOnDelete/ignoreChanges/replaceOnChanges/aliases, import, `.get()`, parallelism limits (CRUD calls are
- * all in flight at once), cancellation, and the engine's display.
+ * protect/retainOnDelete/ignoreChanges/replaceOnChanges/aliases, import, `.get()`, cancellation, and the engine's
+ * display. Parallelism is unbounded (every CRUD call in flight at once) unless `parallel` is given.
  */
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -114,9 +114,12 @@ class Engine {
    * @param {string} o.passphrase stack passphrase for the state's secrets
    * @param {object} [o.config] stack config, keys `<ns>:<key>`
    * @param {string[]} [o.secretConfigKeys] config keys held as secrets
+   * @param {number} [o.parallel] most CRUD calls in flight at once, as `pulumi up --parallel` (the engine's default is
+   *   4 × GOMAXPROCS); default unbounded
+   * @param {object} [o.hostEnv] extra environment of the provider process (e.g. NODE_OPTIONS for measurements)
    */
-  constructor({ programDir, statePath, passphrase, project = "consumer", stack = "test", config = {}, secretConfigKeys = [] }) {
-    Object.assign(this, { programDir, statePath, project, stack });
+  constructor({ programDir, statePath, passphrase, project = "consumer", stack = "test", config = {}, secretConfigKeys = [], parallel = Infinity, hostEnv = {} }) {
+    Object.assign(this, { programDir, statePath, project, stack, parallel, hostEnv });
     this.config = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretConfigKeys.includes(k) ? secret(v) : v]));
     this.providerOutput = []; // everything every provider process printed: the update log
     this.journal = []; // "<method> <urn for create, else id>" per completed CRUD call, in completion order
@@ -148,13 +151,22 @@ class Engine {
   }
 
   async withHost(fn) {
-    const host = await startProviderHost({ programDir: this.programDir, project: this.project, config: this.config });
+    const host = await startProviderHost({ programDir: this.programDir, project: this.project, config: this.config, env: this.hostEnv });
     const traced = Object.create(host);
+    let inFlight = 0;
+    const waiting = [];
     for (const method of ["create", "read", "update", "delete"]) {
       traced[method] = async (...args) => {
-        const result = await host[method](...args);
-        this.journal.push(`${method} ${args[0]}`);
-        return result;
+        if (inFlight >= this.parallel) await new Promise((resolve) => waiting.push(resolve));
+        inFlight++;
+        try {
+          const result = await host[method](...args);
+          this.journal.push(`${method} ${args[0]}`);
+          return result;
+        } finally {
+          inFlight--;
+          waiting.shift()?.();
+        }
       };
     }
     try {

@@ -77,6 +77,18 @@ class UdpProxy {
   }
 
   /** Closes every socket and pending delivery. Counts stay readable. */
+  /**
+   * Resolves once no request has arrived for `quietMs`: sessions that close in the background (the provider does not
+   * wait for Close Session) have finished, so counts taken afterwards are complete.
+   */
+  async settled(quietMs = 150) {
+    let last = -1;
+    while (this.counts.up !== last) {
+      last = this.counts.up;
+      await new Promise((r) => setTimeout(r, quietMs));
+    }
+  }
+
   async stop() {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

@@ -10,7 +10,7 @@ const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLogin } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLanChannel, forgetLogin } = require("../../dist/transport/ipmitool/bmc");
 
 const PW = "Vendor-Ops-4711"; // meets every profile, Supermicro's 8-16 characters with 3 classes included
 const WEAK = "weaksentinelpw"; // lower case only: Supermicro's policy refuses it
@@ -51,8 +51,10 @@ describe("sim: vendor profiles", function () {
 
   /** Datagrams sent towards the BMC while `fn` runs. */
   async function sent(proxy, fn) {
+    await proxy.settled();
     const before = proxy.counts.up;
     const out = await watched(fn);
+    await proxy.settled();
     assert.ok(!out.error, out.error?.message);
     return { ...out, up: proxy.counts.up - before };
   }
@@ -112,8 +114,11 @@ describe("sim: vendor profiles", function () {
   it("HPE: LAN channel 2 is probed first — one Get Channel Info fewer than the generic order on a channel-2 BMC", async () => {
     const bmc = bmcs.hpe;
     const proxy = await proxyFor(bmc);
-    const create = async (username, vendorProfile) =>
-      sent(proxy, async () => provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort }), username, password: PW, privilege: "user", vendorProfile })));
+    const create = async (username, vendorProfile) => {
+      // The LAN channel is cached per BMC: forget it, so that each create probes in its profile's order.
+      forgetLanChannel({ host: "127.0.0.1", port: proxy.listenPort });
+      return sent(proxy, async () => provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort }), username, password: PW, privilege: "user", vendorProfile })));
+    };
     await create("warmup", "auto"); // reads the identity for this address
     const hpeOrder = await create("hpefirst", "auto");
     const genericOrder = await create("genericorder", "generic");

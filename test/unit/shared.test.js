@@ -4,7 +4,7 @@ const assert = require("node:assert/strict");
 const { CredentialsError, PartialFailureError } = require("../../dist/shared/errors");
 const { redact, registerSecrets, REDACTED } = require("../../dist/shared/redact");
 const { withRetry, backoffDelay } = require("../../dist/shared/retry");
-const { KeyedMutex, Semaphore } = require("../../dist/shared/limiter");
+const { KeyedMutex, Semaphore, sharedLimits, withBmcSession } = require("../../dist/shared/limiter");
 
 describe("unit: errors and redaction", () => {
   it("redacts registered secrets, their hex spellings, and extra secrets, in one pass", () => {
@@ -115,5 +115,24 @@ describe("unit: per-BMC mutex and global session cap", () => {
     })));
     assert.equal(peak, 3);
     assert.equal(s.inUse, 0);
+  });
+
+  it("a held tail (a session closing) frees the BMC at once but keeps its global slot until it settles", async () => {
+    const slots = sharedLimits().sessions;
+    const base = slots.inUse;
+    let finishClose;
+    const closing = new Promise((r) => (finishClose = r));
+    const first = await withBmcSession("tail:1", async (holdSlot) => {
+      holdSlot(closing);
+      return "done";
+    });
+    assert.equal(first, "done");
+    // The same BMC's next operation runs while the first session is still closing...
+    assert.equal(await withBmcSession("tail:1", async () => slots.inUse - base), 2);
+    // ...and the closing session still counts against the cap until it has exited.
+    assert.equal(slots.inUse - base, 1);
+    finishClose();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(slots.inUse - base, 0);
   });
 });

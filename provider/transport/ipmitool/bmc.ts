@@ -7,7 +7,7 @@
  */
 
 import { CredentialsError, isCredentialsError } from "../../shared/errors";
-import { withBmcSession } from "../../shared/limiter";
+import { withBmcSession, withSessionSlot } from "../../shared/limiter";
 import { registerSecrets } from "../../shared/redact";
 import { withRetry } from "../../shared/retry";
 import {
@@ -64,6 +64,12 @@ export interface OperationOptions extends TransportOptions {
     attempts?: number;
     /** Backoff between attempts (tests pass a no-op). */
     sleep?: (ms: number) => Promise<void>;
+    /**
+     * Called once the BMC's mutex and a session slot are held, before logging in: work that may run beside this
+     * operation's session on the same BMC (a verification login) starts here, so it never piles up on a BMC while
+     * operations queue for it.
+     */
+    onLocked?: () => void;
 }
 
 /** Key of the per-BMC mutex. */
@@ -135,8 +141,9 @@ export async function withAdminSession<T>(
     const candidates = login.inband ? [{ label: INBAND_LABEL, password: "" }] : candidatesOf(login, options.extraCandidates);
     registerSecrets(...candidates.map((c) => c.password));
     const rejected = new Set<string>();
-    return withBmcSession(bmcKey(login), () =>
-        withRetry(
+    return withBmcSession(bmcKey(login), (holdSlot) => {
+        options.onLocked?.();
+        return withRetry(
             async () => {
                 const { session, label, password } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
                 if (!login.inband) {
@@ -144,8 +151,12 @@ export async function withAdminSession<T>(
                 }
                 try {
                     return await fn(session, label, password);
+                } catch (e) {
+                    forgetLanChannel(login);
+                    throw e;
                 } finally {
-                    await session.close();
+                    // Close Session is one more round trip that decides nothing: the result does not wait for it.
+                    holdSlot(session.close());
                 }
             },
             {
@@ -157,8 +168,8 @@ export async function withAdminSession<T>(
                 // the wait. Inside a session, a stall or a busy answer is worth another try.
                 isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
             },
-        ),
-    );
+        );
+    });
 }
 
 async function loginWithCandidates(
@@ -202,6 +213,35 @@ async function loginWithCandidates(
             "Each password was tried once; the provider never loops on rejected passwords, to avoid locking the account",
         context: { host: login.host, port: login.port, user: username, slot: options.context?.userId, channel: options.context?.channel, reason: "password" },
     });
+}
+
+const CHANNELS_KEY = Symbol.for("pulumi-bmc-credentials.lan-channels");
+
+/**
+ * The LAN channel found per BMC (`host:port`) in this provider process. A fleet stack manages several accounts per
+ * BMC; each would otherwise spend Get Channel Info round trips on a fact that does not change between them. Forgotten
+ * when an operation on that BMC fails, so a wrong or stale answer is never reused after a problem.
+ */
+function knownChannels(): Map<string, number> {
+    const g = globalThis as unknown as Record<symbol, Map<string, number> | undefined>;
+    return (g[CHANNELS_KEY] ??= new Map());
+}
+
+/** Forgets the LAN channel cached for this BMC (after a failure, and in tests). */
+export function forgetLanChannel(login: Pick<BmcLogin, "host" | "port">): void {
+    knownChannels().delete(bmcKey(login));
+}
+
+/** The BMC's LAN channel: from this process's cache, else detected (and cached) in `session`. */
+export async function lanChannel(session: IpmiSession, login: Pick<BmcLogin, "host" | "port" | "ssh">, order?: readonly number[]): Promise<number> {
+    const key = bmcKey(login);
+    const cached = knownChannels().get(key);
+    if (cached !== undefined) {
+        return cached;
+    }
+    const channel = await detectLanChannel(session, login, order);
+    knownChannels().set(key, channel);
+    return channel;
 }
 
 /** Channels probed for the 802.3 LAN medium when the channel is not given. */
@@ -339,13 +379,31 @@ export type ProbeOutcome = "ok" | "bad-password" | "no-such-user";
  * Logs in once as `username` with `password`, requesting the session privilege `sessionPrivilege` (the user's own
  * limit: a real BMC refuses a higher role), and closes the session. Exactly one attempt, to respect lockout
  * thresholds. Failures other than a rejected login (no answer, DNS) are thrown.
+ *
+ * The probe takes a global session slot (it is one more ipmitool process), unless `options.ownSlot` is false: a
+ * caller that already holds a slot and waits for the probe inside it (the self-rotation proof) must not wait for a
+ * second one, or sixteen such callers would wait on each other for ever.
  */
 export async function probeLogin(
     login: BmcLogin,
     username: string,
     password: string,
     sessionPrivilege: string,
-    options: TransportOptions = {},
+    options: TransportOptions & { ownSlot?: boolean } = {},
+): Promise<ProbeOutcome> {
+    if (options.ownSlot === false) {
+        return probeOnce(login, username, password, sessionPrivilege, options, (closing) => void closing);
+    }
+    return withSessionSlot((holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot));
+}
+
+async function probeOnce(
+    login: BmcLogin,
+    username: string,
+    password: string,
+    sessionPrivilege: string,
+    options: TransportOptions,
+    holdSlot: (closing: Promise<unknown>) => void,
 ): Promise<ProbeOutcome> {
     registerSecrets(password);
     if (login.inband) {
@@ -362,7 +420,8 @@ export async function probeLogin(
     };
     try {
         const session = await IpmiSession.open(target, password, routed(login, options));
-        await session.close();
+        // The login is the proof; Close Session (one more round trip) finishes in the background.
+        holdSlot(session.close());
         return "ok";
     } catch (e) {
         if (isCredentialsError(e, "BMC_LOGIN_REJECTED")) {

@@ -7,7 +7,7 @@
  *
  * Secrets never reach argv: the login password goes through `-f` on a pipe and the target password travels inside
  * the batch as raw hex. ipmitool runs detached (no controlling terminal) with stdin ignored, so it can never prompt,
- * and with an environment of PATH and locale only.
+ * and with an environment of PATH, locale and a HOME holding a small IANA registry only ({@link registryHome}).
  *
  * ipmitool runs with `-v` so that a failed login says why (bad password vs unknown user vs no answer); the first batch
  * line `set verbose 0` turns verbosity off before any request is sent, so request bytes are never echoed back.
@@ -18,7 +18,8 @@
  */
 
 import { spawn } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CredentialsError } from "../../shared/errors";
 import { classifyCommandFailure, classifyLoginFailure, FailureContext, isNoise } from "./classify";
@@ -94,8 +95,10 @@ export interface TransportOptions {
 /** Result of one raw command. */
 export type CommandResult = { ok: true; data: number[] } | { ok: false; error: CredentialsError };
 
-const SCRIPT = 'exec stdbuf -oL -eL "$0" "$@" -f <(cat <&3) exec <(cat <&4) 2>&1';
-const SCRIPT_INBAND = 'exec stdbuf -oL -eL "$0" "$@" exec <(cat <&4) 2>&1';
+// bash's own complaints go to stdout too (`exec 2>&1` first), so the child needs no stderr pipe: one pipe fewer per
+// ipmitool process, which a fleet operation starts thousands of.
+const SCRIPT = 'exec 2>&1; exec stdbuf -oL -eL "$0" "$@" -f <(cat <&3) exec <(cat <&4)';
+const SCRIPT_INBAND = 'exec 2>&1; exec stdbuf -oL -eL "$0" "$@" exec <(cat <&4)';
 const HEX_LINE = /^(?: [0-9a-f]{2})+\s*$/i;
 const SEARCH_DIRS = ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"];
 
@@ -119,6 +122,35 @@ export function findIpmitool(explicit?: string): string {
     });
 }
 
+let registryHomeDir: string | null | undefined;
+
+/**
+ * A HOME for ipmitool holding a one-entry IANA enterprise-number registry. Every ipmitool process parses the registry
+ * before it sends anything (`$HOME/.local/usr/share/misc/enterprise-numbers[.txt]` first, else the 4.7 MB system copy);
+ * it only names manufacturers in human-readable output, which raw commands never print. With the small copy a session
+ * starts about 40 ms sooner (72 → 28 ms per session against a local simulator). Created once per process in a fresh
+ * private temporary directory, removed at exit; `undefined` (system registry) if it cannot be created.
+ */
+export function registryHome(): string | undefined {
+    if (registryHomeDir === undefined) {
+        try {
+            const dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-bmc-ipmitool-"));
+            const misc = path.join(dir, ".local", "usr", "share", "misc");
+            mkdirSync(misc, { recursive: true });
+            const registry = "0\n  Reserved\n  Internet Assigned Numbers Authority\n    iana&iana.org\n";
+            // Upstream reads `enterprise-numbers`; Debian's build reads `enterprise-numbers.txt`.
+            for (const name of ["enterprise-numbers", "enterprise-numbers.txt"]) {
+                writeFileSync(path.join(misc, name), registry, { mode: 0o600 });
+            }
+            process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+            registryHomeDir = dir;
+        } catch {
+            registryHomeDir = null;
+        }
+    }
+    return registryHomeDir ?? undefined;
+}
+
 /** Seconds ipmitool may spend opening a session: measured ≈ N·R·(R+1), plus slack. */
 export function loginBudgetMs(t: Pick<SessionTarget, "timeoutSeconds" | "retries">): number {
     return (t.timeoutSeconds * t.retries * (t.retries + 1) + 5) * 1000;
@@ -137,9 +169,9 @@ export function launchLocal(options: Pick<TransportOptions, "ipmitoolPath" | "sp
     return async ({ args, password }) => {
         const ipmitool = findIpmitool(options.ipmitoolPath);
         const child = (options.spawnImpl ?? spawn)("bash", ["-c", password === undefined ? SCRIPT_INBAND : SCRIPT, ipmitool, ...args], {
-            stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+            stdio: ["ignore", "pipe", "ignore", "pipe", "pipe"],
             detached: true,
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C" },
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", ...(registryHome() ? { HOME: registryHome() } : {}) },
         });
         const batch = child.stdio[4] as NodeJS.WritableStream;
         // Writes to a pipe whose reader died raise EPIPE; the close handler reports the failure instead.
@@ -165,9 +197,6 @@ export function launchLocal(options: Pick<TransportOptions, "ipmitoolPath" | "sp
             onData: (listener) => {
                 child.stdout!.setEncoding("latin1");
                 child.stdout!.on("data", listener);
-                // stderr is merged into stdout by the script; anything here comes from bash itself.
-                child.stderr!.setEncoding("latin1");
-                child.stderr!.on("data", listener);
             },
             onClose: (listener) => child.on("close", () => listener()),
         };
