@@ -16,17 +16,38 @@ const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
 const yaml = require("js-yaml");
 const { BmcUser, BmsPassword } = require("pulumi-bmc-credentials");
-const { checkInventory, derivePassword } = require("./fleet");
+const { checkInventory, derivePassword, InventoryError } = require("./fleet");
+
+/**
+ * A configuration mistake, reported as the message alone. A stack-less RunError also keeps the program from stalling:
+ * Node 20's util.inspect loops until it runs out of string length on stacks with source-mapped `@pulumi/*.ts` frames
+ * (nodejs/node#64011), which costs about 2 × 20 s per error before the message appears.
+ */
+function configError(e) {
+  if (!(e instanceof InventoryError)) return e;
+  const error = new pulumi.RunError(e.message);
+  error.stack = undefined;
+  return error;
+}
+
+/** Runs `fn`, turning inventory and config mistakes into {@link configError}s. */
+function reported(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw configError(e);
+  }
+}
 
 const cfg = new pulumi.Config("fleet");
 const rotation = cfg.getNumber("rotation") ?? 1;
 const master = cfg.requireSecret("masterSecret");
 const loginPasswords = cfg.requireSecretObject("loginPasswords");
 const inventoryFile = path.resolve(__dirname, cfg.get("inventory") ?? "inventory.yaml");
-const inventory = checkInventory(yaml.load(fs.readFileSync(inventoryFile, "utf8")), inventoryFile);
+const inventory = reported(() => checkInventory(yaml.load(fs.readFileSync(inventoryFile, "utf8")), inventoryFile));
 
 /** A secret Output: the password of `scope` at the current rotation. */
-const password = (scope) => master.apply((m) => derivePassword(m, rotation, scope));
+const password = (scope) => master.apply((m) => reported(() => derivePassword(m, rotation, scope)));
 
 const ACCOUNTS = [
   { username: "fleet-admin", privilege: "administrator" },
@@ -41,7 +62,7 @@ for (const b of inventory.bmcs) {
     username: b.login,
     password: loginPasswords.apply((p) => {
       const pw = p?.[b.name] ?? p?.[b.vendor];
-      if (typeof pw !== "string") throw new Error(`fleet:loginPasswords has no entry for BMC ${b.name} or vendor ${b.vendor}`);
+      if (typeof pw !== "string") throw configError(new InventoryError(`fleet:loginPasswords has no entry for BMC ${b.name} or vendor ${b.vendor}`));
       return pw;
     }),
     cipherSuite: cfg.getNumber("cipherSuite"),

@@ -29,6 +29,7 @@ describe("runner: examples/fleet end to end (preview, up, drift, refresh, rotati
   const log = [];
   const leaks = [];
   const states = []; // the state file after every operation
+  const otherProgramPids = []; // program processes of stacks other than `stack`
   const urn = (name) => `urn:pulumi:dev::fleet::pulumi-nodejs:dynamic/bmc:BmcUser::${name}`;
   const BMS_URN = "urn:pulumi:dev::fleet::pulumi-nodejs:dynamic/huaweicloud:BmsPassword::web-01-os";
 
@@ -136,8 +137,24 @@ describe("runner: examples/fleet end to end (preview, up, drift, refresh, rotati
     assert.deepEqual(stack.engine().resources, []);
   });
 
+  it("a config mistake (no login password for a BMC) fails the preview with the message alone, naming the BMC", async () => {
+    const mistaken = new Stack({ projectDir: dir, stateDir: path.join(dir, ".pulumi-lite-mistake"), passphrase: "test-passphrase", log: (l) => log.push(l) });
+    for (const [k, v, o] of fleet.config({ inventoryFile: fleet.writeInventory(dir), masterSecret: MASTER })) {
+      mistaken.setConfig(k, k === "fleet:loginPasswords" ? JSON.stringify({ "smc-01": LOGINS["smc-01"] }) : v, o);
+    }
+    const from = log.length;
+    const r = await op(() => mistaken.preview());
+    otherProgramPids.push(...mistaken.programPids);
+    assert.deepEqual(r.errors.map((e) => e.op), ["program"]);
+    const text = log.slice(from).join("\n");
+    assert.match(text, /fleet:loginPasswords has no entry for BMC dell-01 or vendor dell/);
+    // No stack trace: besides being noise, printing one stalls Node 20 for about 40 s (nodejs/node#64011).
+    assert.doesNotMatch(text, /^\s+at .*\(.*:\d+:\d+\)$/m);
+    assert.doesNotMatch(text, /unhandled exception/);
+  });
+
   it("no sentinel outside a secret: state, config, update log, argv; config secrets only in the program's environment", () => {
-    const programEnvs = new Set(stack.programPids.map((pid) => `${pid}/environ`));
+    const programEnvs = new Set([...stack.programPids, ...otherProgramPids].map((pid) => `${pid}/environ`));
     assert.ok(stack.programPids.length >= 7);
     assert.deepEqual(leaks.filter((l) => !programEnvs.has(l)), [], "a sentinel appeared in a process argv, or an environment other than the program's");
     assert.ok(leaks.some((l) => programEnvs.has(l)), "the sampler saw the program's PULUMI_CONFIG (it is looking)");
