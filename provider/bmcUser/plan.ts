@@ -90,6 +90,15 @@ export function reportsEnableStatus(access: UserAccess): boolean {
 }
 
 /**
+ * Where `enabled` comes from after a write: the read-back's enable status when the BMC reports one, else the login
+ * that proved the password (an enabled account logs in), else the value just written. Matches what a refresh of the
+ * same slot reports, so the first refresh after an apply shows no change.
+ */
+export function enabledSourceAfterWrite(readBack: UserAccess, passwordState: PasswordState): EnabledSource {
+    return reportsEnableStatus(readBack) ? "bmc" : passwordState === "verified" ? "login" : "assumed";
+}
+
+/**
  * The fields of `desired` that the slot does not match. When the BMC does not report enable status (ipmi_sim and some
  * firmware fold "enabled" into the IPMI-messaging flag), a disabled account's messaging flag cannot be told apart from
  * its enable state and is not compared.

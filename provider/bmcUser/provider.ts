@@ -44,7 +44,9 @@ import {
     PasswordState,
     canVerifyByLogin,
     diffBmcUser,
+    enabledSourceAfterWrite,
     isEmptySlot,
+    LiveSlot,
     observedOutputs,
     outputsFor,
     passwordNeedsWrite,
@@ -89,6 +91,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let rotationProven = false;
     let vendor: VendorOutputs = {};
     let probe: Promise<ProbeOutcome> | undefined;
+    let readBack: LiveSlot | undefined;
     const context = { userId: inputs.userId, channel: inputs.channel };
     try {
         await withIdentifiedSession(toLogin(inputs.bmc), { declaredVendor: inputs.vendorProfile, extraCandidates: selfRotation, context }, async (session, identity, label, loginPassword) => {
@@ -102,13 +105,13 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             slot = resolved.slot;
             session.setContext({ userId: slot });
             await guardLastAdministrator(session, inputs, channel, slot, resolved.live ?? (await readLive(session, channel, slot, profile)));
-            await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile, () => (probe = earlyWriteProbe(inputs, channel!, slot!)));
+            readBack = await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile, () => (probe = earlyWriteProbe(inputs, channel!, slot!)));
             rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
         throw partialIfCreated(e, props, inputs, channel, slot, loginLabel, undefined, "unknown", vendor);
     }
-    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor, probe);
+    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor, probe, readBack);
     return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
 }
 
@@ -167,6 +170,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
     let rotationProven = false;
     let vendor: VendorOutputs = {};
     let probe: Promise<ProbeOutcome> | undefined;
+    let readBack: LiveSlot | undefined;
     try {
         await withIdentifiedSession(
             toLogin(inputs.bmc),
@@ -182,14 +186,14 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     throw slotTaken(inputs, channel, slot);
                 }
                 await guardLastAdministrator(session, inputs, channel, slot, live);
-                await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile, () => (probe = earlyWriteProbe(inputs, channel, slot)));
+                readBack = await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile, () => (probe = earlyWriteProbe(inputs, channel, slot)));
                 rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
             },
         );
     } catch (e) {
         throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor);
     }
-    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, vendor, probe) };
+    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, vendor, probe, readBack) };
 }
 
 /**
@@ -489,7 +493,7 @@ async function applyAndReadBack(
     setPassword: boolean,
     profile: VendorProfile,
     afterWrites?: () => void,
-): Promise<void> {
+): Promise<LiveSlot> {
     const writes = planWrites(inputs, channel, slot, live, setPassword, profile);
     for (const w of writes) {
         await session.one(w);
@@ -504,6 +508,7 @@ async function applyAndReadBack(
             context: { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot },
         });
     }
+    return after;
 }
 
 /** Proves the new password by logging in as the user, when that is possible; returns the final outputs. */
@@ -517,6 +522,7 @@ async function verified(
     alreadyVerified = false,
     vendor: VendorOutputs = {},
     early?: Promise<ProbeOutcome>,
+    readBack?: LiveSlot,
 ): Promise<BmcUserOutputs> {
     let passwordState: PasswordState = "not-checked";
     if (alreadyVerified) {
@@ -542,7 +548,8 @@ async function verified(
         }
         passwordState = "verified";
     }
-    return outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel, ...vendor });
+    const enabledSource = readBack ? enabledSourceAfterWrite(readBack.access, passwordState) : undefined;
+    return outputsFor(inputs, channel, slot, { passwordState, bmcLogin: loginLabel, enabledSource, ...vendor });
 }
 
 /**

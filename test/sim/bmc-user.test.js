@@ -79,6 +79,7 @@ describe("sim: BmcUser against ipmi_sim", function () {
       const r = await provider.read(id, outs);
       assert.equal(r.id, id);
       assert.equal(r.props.passwordState, "verified");
+      assert.deepEqual(r.props, outs, "the refresh reads back exactly the outputs create stored");
       const d = await provider.diff(id, r.props, inputs);
       assert.equal(d.changes, false, JSON.stringify(d));
     });

@@ -140,6 +140,18 @@ describe("unit: BmcUser refresh observation", () => {
     assert.equal(plan.observedOutputs(prior, slot(0x33), "skipped", "password").enabledSource, "assumed");
   });
 
+  it("an apply records enabledSource as the refresh of the same slot will, so the first refresh changes nothing", () => {
+    for (const [access, passwordState, probe] of [
+      [slot(0x33, 0x40).access, "verified", "ok"], // the BMC reports enable status
+      [slot(0x33).access, "verified", "ok"], // folded into IPMI messaging (ipmi_sim): the login shows it
+      [slot(0x33).access, "not-checked", "skipped"], // verifyPassword off
+    ]) {
+      const applied = plan.outputsFor(inputs, 1, 3, { passwordState, bmcLogin: "password", enabledSource: plan.enabledSourceAfterWrite(access, passwordState) });
+      const refreshed = plan.observedOutputs(applied, { name: inputs.username, access }, probe, "password");
+      assert.equal(refreshed.enabledSource, applied.enabledSource);
+    }
+  });
+
   it("the password state follows the probe; a pending write stays pending", () => {
     assert.equal(plan.observedOutputs(prior, slot(0x33), "bad-password", "password").passwordState, "mismatch");
     assert.equal(plan.observedOutputs(prior, slot(0x33), "ok", "password").passwordState, "verified");
