@@ -9,7 +9,7 @@
  * DESIGN.md), because the garbage is collected only when V8 decides to.
  *
  * So the provider asks V8 for one memory-reducing collection when resident memory has grown past a soft limit, at most
- * once a second and only if memory grew again since the last one. The only public API that runs that collection
+ * twice a second and only if memory grew again since the last one. The only public API that runs that collection
  * (the one V8 uses for heap snapshots: all spaces, young generation shrunk) is `v8.queryObjects`, which then counts
  * the instances of a class nobody instantiates. It is experimental (Node ≥ 20.13, 22): where it is missing the watch
  * does nothing. Nothing global changes: no V8 flag, no `--expose-gc`; the cost is a pause of ~30-80 ms per collection.
@@ -23,9 +23,9 @@ export const DEFAULT_SOFT_LIMIT_MB = 135;
 /** Growth (MB) since the last collection's result needed before another: a larger live set is not re-collected. */
 export const REGROWTH_MB = 8;
 /** Minimum time between two collections. */
-export const MIN_INTERVAL_MS = 1000;
+export const MIN_INTERVAL_MS = 500;
 /** How often resident memory is sampled while the provider works. */
-const SAMPLE_MS = 250;
+const SAMPLE_MS = 100;
 
 /** Never instantiated: `queryObjects` walks the heap to count it, finding none, after collecting. */
 class NeverInstantiated {}
