@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CredentialsError, PartialFailureError, isCredentialsError } from "../shared/errors";
+import { watchMemory } from "../shared/memory";
 import { registerSecrets } from "../shared/redact";
 import {
     SESSION_PRIVILEGE,
@@ -239,9 +240,13 @@ async function deleteResource(id: string, props: Props): Promise<void> {
 }
 export { deleteResource as delete };
 
-/** No provider-level configuration: every BMC's connection is a resource input. */
+/**
+ * No provider-level configuration: every BMC's connection is a resource input. The host calls this once before any
+ * other method, so it starts the process's memory watch (`shared/memory.ts`).
+ */
 export async function configure(_req: dynamic.ConfigureRequest): Promise<void> {
     // Nothing to wait for, so CRUD calls the SDK starts before this settles (it may) see the same state.
+    watchMemory();
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

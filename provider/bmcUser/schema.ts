@@ -7,8 +7,8 @@
 
 import { z } from "zod";
 import type { Privilege } from "../transport/ipmitool/codec";
-import { utils as sshUtils } from "ssh2";
 import { parseHostKey } from "../transport/ssh/remote";
+import { ssh2 } from "../transport/ssh/lib";
 import { CheckFailure, failuresFromZod, stripUnknowns } from "../shared/validation";
 import { VENDOR_NAMES, profileNamed } from "../transport/ipmitool/vendors";
 import { vendorRuleFailures } from "./vendorRules";
@@ -97,7 +97,7 @@ const sshSchema = (field: string) =>
             if (v.passphrase !== undefined && v.privateKey === undefined) {
                 issue("passphrase", `${field}.passphrase unlocks ${field}.privateKey, which is not set`);
             }
-            if (v.privateKey !== undefined && sshUtils.parseKey(v.privateKey, v.passphrase) instanceof Error) {
+            if (v.privateKey !== undefined && ssh2().utils.parseKey(v.privateKey, v.passphrase) instanceof Error) {
                 issue(
                     "privateKey",
                     `${field}.privateKey is not an OpenSSH or PEM private key, or it is encrypted and ${field}.passphrase is missing or wrong`,

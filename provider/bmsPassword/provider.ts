@@ -10,6 +10,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { CredentialsError, PartialFailureError } from "../shared/errors";
+import { watchMemory } from "../shared/memory";
 import { registerSecrets } from "../shared/redact";
 import { failuresFromZod, stripUnknowns, type CheckFailure } from "../shared/validation";
 import { HuaweiClient, type HuaweiAuth, type ServerDetails } from "../transport/huaweicloud/client";
@@ -48,6 +49,7 @@ export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<v
     const config = Object.fromEntries(Object.entries(CONFIG_KEYS).map(([name, key]) => [name, read(key)]));
     registerSecrets(config.secretKey, config.securityToken, config.authToken);
     setHuaweiConfig(config);
+    watchMemory();
 }
 
 /** Validates inputs and the password rules that do not depend on the OS; fills defaults. Never echoes a value. */

@@ -69,4 +69,33 @@ describe("unit: ipmitool transport (fixture executable)", () => {
   it("a missing ipmitool fails with install instructions", () => {
     assert.throws(() => findIpmitool("/nonexistent/ipmitool"), (e) => e.code === "IPMITOOL_MISSING" && /apt-get install ipmitool/.test(e.message));
   });
+
+  it("ipmitool found once is remembered, but a removed or replaced binary is noticed", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "find-ipmitool-"));
+    const [a, b] = ["a", "b"].map((d) => path.join(dir, d, "ipmitool"));
+    const savedPath = process.env.PATH;
+    try {
+      for (const exe of [a, b]) {
+        fs.mkdirSync(path.dirname(exe));
+        fs.writeFileSync(exe, "#!/bin/sh\n", { mode: 0o755 });
+      }
+      process.env.PATH = [path.dirname(a), path.dirname(b)].join(path.delimiter);
+      assert.equal(findIpmitool(), a);
+      assert.equal(findIpmitool(), a);
+      fs.rmSync(a);
+      assert.equal(findIpmitool(), b, "a binary removed since the last lookup is searched for again");
+      fs.rmSync(b);
+      // Past PATH the standard directories are searched: the system's ipmitool if installed, else the install hint.
+      let next;
+      try {
+        next = findIpmitool();
+      } catch (e) {
+        next = e.code;
+      }
+      assert.ok(next === "IPMITOOL_MISSING" || !next.startsWith(dir), `after both were removed: ${next}`);
+    } finally {
+      process.env.PATH = savedPath;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -8,10 +8,11 @@
  * the remote command line holds no secret (see `remote.ts`).
  */
 
-import { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
+import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
 import { CredentialsError, isCredentialsError } from "../../shared/errors";
 import { registerSecrets } from "../../shared/redact";
 import type { IpmitoolChannel, IpmitoolLauncher } from "../ipmitool/session";
+import { ssh2 } from "./lib";
 import { HOST_KEY_ALGORITHMS, SshContext, classifyRemoteFailure, fingerprint, parseHostKey, remoteCommand } from "./remote";
 
 /** How to reach the host that runs ipmitool. */
@@ -55,7 +56,7 @@ function connect(ssh: SshTarget, ctx: SshContext): Promise<Client> {
         return Promise.reject(new CredentialsError("INVALID_INPUT", { message: `ssh.hostKey ${pinned}`, hint: "copy the host key from a trusted source", context: { ...ctx } }));
     }
     return new Promise<Client>((resolve, reject) => {
-        const conn = new Client();
+        const conn = new (ssh2().Client)();
         let presented: string | undefined;
         let settled = false;
         const fail = (e: CredentialsError) => {

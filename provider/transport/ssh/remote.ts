@@ -10,8 +10,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { utils as sshUtils } from "ssh2";
 import { CredentialsError } from "../../shared/errors";
+import { ssh2 } from "./lib";
 
 /** Printed by the wrapper when ipmitool is not on the remote PATH. */
 export const MISSING_IPMITOOL_MARKER = "@@ssh:ipmitool-missing";
@@ -49,7 +49,7 @@ export function parseHostKey(text: string): PinnedHostKey | string {
     const blob = Buffer.from(b64, "base64");
     // The blob begins with its own type as an SSH string: a truncated or mislabelled key is caught here.
     const len = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
-    const parsed = sshUtils.parseKey(`${type} ${b64}`);
+    const parsed = ssh2().utils.parseKey(`${type} ${b64}`);
     if (len < 0 || 4 + len > blob.length || blob.subarray(4, 4 + len).toString("latin1") !== type || parsed instanceof Error) {
         return `is not a valid ${type} key (its base64 does not decode to a ${type} public key)`;
     }
