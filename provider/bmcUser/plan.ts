@@ -280,7 +280,7 @@ export function observedOutputs(prior: BmcUserOutputs, live: LiveSlot, probe: Lo
     const ipmiMessaging = foldsEnable && !prior.enabled && !enabled ? prior.ipmiMessaging : live.access.ipmiMessaging;
     const passwordState: PasswordState =
         probe === "ok" ? "verified" : probe === "bad-password" ? "mismatch" : prior.passwordState === "unknown" ? "unknown" : "not-checked";
-    return {
+    const observed: BmcUserOutputs = {
         ...prior,
         schemaVersion: SCHEMA_VERSION,
         username: live.name,
@@ -294,4 +294,9 @@ export function observedOutputs(prior: BmcUserOutputs, live: LiveSlot, probe: Lo
         bmcLogin,
         ...vendorFields(vendor),
     };
+    if (vendor.vendor !== undefined && vendor.manufacturerId === undefined) {
+        // Identified this time without a manufacturer id (Get Device ID unanswered): the old one is no longer known.
+        delete observed.manufacturerId;
+    }
+    return observed;
 }

@@ -103,10 +103,11 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             channel = inputs.channel ?? (await lanChannel(session, toLogin(inputs.bmc), lanChannelProbeOrder(profile)));
             session.setContext({ channel });
             const resolved = await resolveSlot(session, inputs, channel, profile);
+            session.setContext({ userId: resolved.slot });
+            await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)));
+            // Only now can a write happen: a failure before this point leaves nothing behind, so it is no partial failure.
             slot = resolved.slot;
-            session.setContext({ userId: slot });
-            await guardLastAdministrator(session, inputs, channel, slot, resolved.live ?? (await readLive(session, channel, slot, profile)));
-            readBack = await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile, () => (probe = earlyWriteProbe(inputs, channel!, slot!)));
+            readBack = await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile, () => (probe ??= earlyWriteProbe(inputs, channel!, slot!)));
             rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
@@ -129,7 +130,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const context = { userId: prior.userId, channel: prior.channel };
     let vendor: VendorOutputs = {};
     let early: Promise<ProbeOutcome> | undefined;
-    const onLocked = () => (early = earlyReadProbe(login, prior));
+    const onLocked = () => (early ??= earlyReadProbe(login, prior));
     const live = await withIdentifiedSession(login, { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context, onLocked }, async (session, identity, label) => {
         loginLabel = label;
         vendor = vendorOutputs(identity);
@@ -142,10 +143,13 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     let probe: LoginProbe = "skipped";
     const privilege = live.access.privilege;
     if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
-        probe =
-            early && live.name === prior.username && privilege === prior.privilege
-                ? await early
-                : await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
+        // The early login asked for the recorded privilege: its answer stands when that is still the slot's, and a
+        // rejected password stands whatever the privilege (one rejected login per refresh, not two).
+        const earlier = early && live.name === prior.username ? (privilege === prior.privilege ? await early : await early.catch(() => undefined)) : undefined;
+        probe = privilege === prior.privilege || earlier === "bad-password" ? (earlier ?? "skipped") : "skipped";
+        if (probe === "skipped") {
+            probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
+        }
     }
     return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
@@ -187,7 +191,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     throw slotTaken(inputs, channel, slot);
                 }
                 await guardLastAdministrator(session, inputs, channel, slot, live);
-                readBack = await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile, () => (probe = earlyWriteProbe(inputs, channel, slot)));
+                readBack = await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile, () => (probe ??= earlyWriteProbe(inputs, channel, slot)));
                 rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
             },
         );
@@ -533,11 +537,17 @@ async function verified(
     if (alreadyVerified) {
         passwordState = "verified";
     } else if (canVerifyByLogin(inputs)) {
-        const outcome = early
-            ? await early
-            : await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
-                  context: { userId: slot, channel },
-              });
+        let outcome: ProbeOutcome;
+        try {
+            outcome = early
+                ? await early
+                : await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
+                      context: { userId: slot, channel },
+                  });
+        } catch (e) {
+            // The account is written; only its proof failed (timeout, BMC out of sessions): record it, retry next up.
+            throw partialIfCreated(e, props, inputs, channel, slot, loginLabel, existingId, "unknown", vendor);
+        }
         if (outcome !== "ok") {
             const error = new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
                 message:

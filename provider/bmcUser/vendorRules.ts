@@ -52,7 +52,7 @@ export function passwordRuleFailures(password: string, profile: VendorProfile, p
                 property,
                 reason:
                     `${profile.name} firmware requires at least ${policy.requiredClasses} of: ${CLASSES.map(([n]) => n).join(", ")} ` +
-                    `(this password has ${present}; ${policy.source}); non-compliant passwords are refused or reset by firmware updates`,
+                    `(${policy.source}); non-compliant passwords are refused or reset by firmware updates`,
             });
         }
     }

@@ -48,22 +48,22 @@ describe("sim: round trips per operation (requests counted through the proxy)", 
     // Session + Get Device ID + Get Channel Info + read slot (2) + 4 writes + read back (2); both lookups once per BMC.
     const first = await requests(async () => provider.create(await inputs({ userId: 3, username: "rt3", password: "Sentinel-Rt-0003", verifyPassword: "off" })));
     assert.equal(first.result.outs.passwordState, "not-checked");
-    assert.ok(first.count <= SESSION + 1 + 1 + 2 + 4 + 2, `first create: ${first.count} requests`);
+    assert.equal(first.count, SESSION + 1 + 1 + 2 + 4 + 2, `first create: ${first.count} requests`);
     const second = await requests(async () => provider.create(await inputs({ userId: 4, username: "rt4", password: "Sentinel-Rt-0004", verifyPassword: "off" })));
-    assert.ok(second.count <= SESSION + 2 + 4 + 2, `second create: ${second.count} requests`);
+    assert.equal(second.count, SESSION + 2 + 4 + 2, `second create: ${second.count} requests`);
   });
 
   it("create with verification: the admin session plus exactly one login as the user", async () => {
     const r = await requests(async () => provider.create(await inputs({ userId: 5, username: "rt5", password: "Sentinel-Rt-0005" })));
     assert.equal(r.result.outs.passwordState, "verified");
-    assert.ok(r.count <= SESSION + 2 + 4 + 2 + SESSION, `create: ${r.count} requests`);
+    assert.equal(r.count, SESSION + 2 + 4 + 2 + SESSION, `create: ${r.count} requests`);
   });
 
   it("refresh with verification reads only the managed slot, plus one login; no-op check + diff sends nothing", async () => {
     const created = await provider.create(await inputs({ userId: 6, username: "rt6", password: "Sentinel-Rt-0006" }));
     const r = await requests(() => provider.read(created.id, created.outs));
     assert.equal(r.result.props.passwordState, "verified");
-    assert.ok(r.count <= SESSION + 2 + SESSION, `refresh: ${r.count} requests`);
+    assert.equal(r.count, SESSION + 2 + SESSION, `refresh: ${r.count} requests`);
     const noop = await requests(async () => provider.diff(created.id, created.outs, await inputs({ userId: 6, username: "rt6", password: "Sentinel-Rt-0006" })));
     assert.equal(noop.result.changes, false);
     assert.equal(noop.count, 0);
@@ -75,6 +75,6 @@ describe("sim: round trips per operation (requests counted through the proxy)", 
     // Set User Password, then Set User Password (enable): planWrites restates enable after any write.
     const r = await requests(() => provider.update(created.id, created.outs, news));
     assert.equal(r.result.outs.passwordState, "verified");
-    assert.ok(r.count <= SESSION + 2 + 2 + 2 + SESSION, `rotate: ${r.count} requests`);
+    assert.equal(r.count, SESSION + 2 + 2 + 2 + SESSION, `rotate: ${r.count} requests`);
   });
 });

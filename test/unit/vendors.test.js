@@ -182,4 +182,15 @@ describe("unit: vendor rules for BmcUser", () => {
     assert.equal(new Set(keys).size, 4);
     assert.equal(identityKey({ host: "BMC.example", port: 623 }), identityKey({ host: "bmc.example", port: 623 }), "host names are case-insensitive");
   });
+
+  it("a refresh that identifies the BMC without a manufacturer id drops the old one instead of keeping it", () => {
+    const plan = require("../../dist/bmcUser/plan");
+    const { decodeUserAccess } = require("../../dist/transport/ipmitool/codec");
+    const prior = { username: "ops", privilege: "operator", enabled: true, verifyPassword: "login", passwordState: "verified", vendor: "lenovo", manufacturerId: 19046 };
+    const live = { name: "ops", access: decodeUserAccess([0x3f, 0x00, 0x00, 0x33]) };
+    const seen = plan.observedOutputs(prior, live, "ok", "password", { vendor: "generic" });
+    assert.equal(seen.vendor, "generic");
+    assert.equal("manufacturerId" in seen, false);
+    assert.equal(plan.observedOutputs(prior, live, "ok", "password").manufacturerId, 19046, "not identified this time: kept");
+  });
 });

@@ -93,18 +93,18 @@ function knownLogins(): Map<string, string> {
     return (g[LOGINS_KEY] ??= new Map());
 }
 
-function loginKey(login: Pick<BmcLogin, "host" | "port" | "username">): string {
+function loginKey(login: Pick<BmcLogin, "host" | "port" | "ssh" | "username">): string {
     return `${bmcKey(login)}/${login.username}`;
 }
 
 /** Records that `password` now opens `login.username` on this BMC (e.g. right after rotating it). */
-export function rememberLogin(login: Pick<BmcLogin, "host" | "port" | "username">, password: string): void {
+export function rememberLogin(login: Pick<BmcLogin, "host" | "port" | "ssh" | "username">, password: string): void {
     registerSecrets(password);
     knownLogins().set(loginKey(login), password);
 }
 
 /** Forgets what {@link rememberLogin} recorded (tests; or when the remembered password was rejected). */
-export function forgetLogin(login: Pick<BmcLogin, "host" | "port" | "username">): void {
+export function forgetLogin(login: Pick<BmcLogin, "host" | "port" | "ssh" | "username">): void {
     knownLogins().delete(loginKey(login));
 }
 
@@ -228,7 +228,7 @@ function knownChannels(): Map<string, number> {
 }
 
 /** Forgets the LAN channel cached for this BMC (after a failure, and in tests). */
-export function forgetLanChannel(login: Pick<BmcLogin, "host" | "port">): void {
+export function forgetLanChannel(login: Pick<BmcLogin, "host" | "port" | "ssh">): void {
     knownChannels().delete(bmcKey(login));
 }
 
@@ -392,7 +392,11 @@ export async function probeLogin(
     options: TransportOptions & { ownSlot?: boolean } = {},
 ): Promise<ProbeOutcome> {
     if (options.ownSlot === false) {
-        return probeOnce(login, username, password, sessionPrivilege, options, (closing) => void closing);
+        // Inside the caller's slot: wait for Close Session too, so no ipmitool process outlives the slot's accounting.
+        const closings: Promise<unknown>[] = [];
+        const outcome = await probeOnce(login, username, password, sessionPrivilege, options, (closing) => void closings.push(closing));
+        await Promise.allSettled(closings);
+        return outcome;
     }
     return withSessionSlot((holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot));
 }
@@ -438,9 +442,22 @@ async function probeOnce(
 async function testPasswordInband(login: BmcLogin, password: string, options: TransportOptions): Promise<ProbeOutcome> {
     const userId = options.context?.userId;
     if (userId === undefined) {
-        throw new Error("probeLogin in-band needs options.context.userId");
+        throw new CredentialsError("INVALID_INPUT", {
+            message: "an in-band password test needs the user slot (Test Password addresses a slot, not a name)",
+            hint: "this is a bug in the caller: report it",
+        });
     }
-    const target: SessionTarget = { ...login, username: "", privilege: "ADMINISTRATOR", inband: true };
+    // Only what names the BMC: the session object never holds the login's passwords or SSH credentials.
+    const target: SessionTarget = {
+        host: login.host,
+        port: login.port,
+        username: "",
+        cipherSuite: login.cipherSuite,
+        privilege: "ADMINISTRATOR",
+        timeoutSeconds: login.timeoutSeconds,
+        retries: login.retries,
+        inband: true,
+    };
     const session = await IpmiSession.open(target, undefined, routed(login, options));
     try {
         const [r] = await session.run([testUserPassword(userId, password)]);

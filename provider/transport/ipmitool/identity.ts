@@ -9,7 +9,7 @@
  */
 
 import { isCredentialsError } from "../../shared/errors";
-import { BmcLogin, OperationOptions, bmcKey, withAdminSession } from "./bmc";
+import { BmcLogin, OperationOptions, bmcKey, forgetLanChannel, withAdminSession } from "./bmc";
 import { decodeDeviceId, getDeviceId } from "./codec";
 import type { IpmiSession } from "./session";
 import { VendorName, VendorProfile, profileFor, profileNamed } from "./vendors";
@@ -91,7 +91,9 @@ export async function withIdentifiedSession<T>(
         );
     } catch (e) {
         if (isCredentialsError(e) && IDENTITY_RESETTING.has(e.code)) {
+            // Another board may answer at the address now: what was learnt about the old one goes together.
             forgetIdentity(key);
+            forgetLanChannel(login);
         }
         throw e;
     }

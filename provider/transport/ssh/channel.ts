@@ -71,6 +71,10 @@ function connect(ssh: SshTarget, ctx: SshContext): Promise<Client> {
             port: ssh.port,
             username: ssh.username,
             readyTimeout: SSH_READY_TIMEOUT_MS,
+            // A peer that vanished (host down, path cut) ends the connection after ~15 s instead of TCP's minutes, so
+            // the session's own timeouts see it close and the BMC lock and session slot are released.
+            keepaliveInterval: 5000,
+            keepaliveCountMax: 3,
             // Only the pinned key's algorithms, so a server with several host keys must present the pinned one.
             algorithms: { serverHostKey: [...HOST_KEY_ALGORITHMS[pinned.type]] as ServerHostKeyAlgorithm[] },
             hostVerifier: (key: Buffer) => {
@@ -153,7 +157,14 @@ function sshError(err: Error & { level?: string; code?: string }, ctx: SshContex
 
 function execChannel(conn: Client, ssh: SshTarget, ctx: SshContext, command: string, password: string | undefined): Promise<IpmitoolChannel> {
     return new Promise((resolve, reject) => {
+        // A server that accepts the login but never answers the exec request must not hold the operation forever.
+        const execTimer = setTimeout(() => {
+            conn.destroy();
+            reject(new CredentialsError("SSH_UNREACHABLE", { message: `${ctx.sshHost} did not start the command within ${SSH_READY_TIMEOUT_MS / 1000} s`, hint: "check the SSH server's load and its MaxSessions setting", transient: true, context: { ...ctx } }));
+        }, SSH_READY_TIMEOUT_MS);
+        execTimer.unref();
         conn.exec(command, (err: Error | undefined, stream: ClientChannel) => {
+            clearTimeout(execTimer);
             if (err) {
                 conn.end();
                 reject(new CredentialsError("SSH_UNREACHABLE", { message: `${ctx.sshHost} refused to run a command over SSH`, hint: "the SSH account may be restricted (ForceCommand, no shell)", context: { ...ctx }, cause: err }));
@@ -207,7 +218,8 @@ function execChannel(conn: Client, ssh: SshTarget, ctx: SshContext, command: str
                     } catch {
                         // not supported by every server
                     }
-                    conn.end();
+                    // end() only half-closes: a dead peer would never confirm, and close would never be seen.
+                    conn.destroy();
                 },
                 onData: (l) => {
                     dataListeners.push(l);
