@@ -177,7 +177,7 @@ describe("sim: vendor profiles", function () {
     assert.equal((await bmc.slot(20)).name, "");
   });
 
-  it("Lenovo: enable goes before Set User Access and a disabled account is disabled again at the end", async () => {
+  it("Lenovo: a disabled account converges under the enable-first order and ends disabled (the order itself is unit-tested; the simulator does not enforce it)", async () => {
     const bmc = bmcs.lenovo;
     const inputs = await checked({ bmc: bmc.connection(), username: "parked", password: PW, privilege: "user", enabled: false });
     const { result } = await watched(() => provider.create(inputs));
