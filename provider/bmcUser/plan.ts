@@ -15,6 +15,7 @@ import {
 import { GENERIC, VendorName, VendorProfile } from "../transport/ipmitool/vendors";
 import { WriteParts, sequenceWrites } from "./vendorRules";
 import { isUnknown } from "../shared/validation";
+import { transportOf } from "./schema";
 import type { BmcConnection, BmcUserInputs } from "./schema";
 
 /** Version of the output shape; bump when it changes and keep reading the older ones. */
@@ -215,6 +216,8 @@ export function diffBmcUser(olds: Partial<BmcUserOutputs>, news: Record<string, 
             if (changed(oldBmc[f], newBmc[f])) updates.push(`bmc.${f}`);
         }
         if (changed(oldBmc.fallbackPasswords ?? [], newBmc.fallbackPasswords ?? [])) updates.push("bmc.fallbackPasswords");
+        // Compared as resolved: state written before `transport` existed, or without it, means the route's default.
+        if (isUnknown(newBmc.transport) || transportOf(oldBmc) !== transportOf(newBmc as Partial<BmcConnection>)) updates.push("bmc.transport");
     }
     return { replaces, updates };
 }
