@@ -29,11 +29,14 @@ function requirePyghmi() {
   }
 }
 
-/** Starts one pyghmi BMC with `users` ({ name: password }); resolves once it listens. */
-async function startPyghmiBmc(users) {
+/**
+ * Starts one pyghmi BMC with `users` ({ name: password }); resolves once it listens. `suite: 17` makes it speak cipher
+ * suite 17 by substituting SHA-256 in pyghmi's own session code (see pyghmi-bmc.py).
+ */
+async function startPyghmiBmc(users, { suite = 3 } = {}) {
   requirePyghmi();
   const port = await freeUdpPort();
-  const proc = spawn(PYTHON, [path.join(__dirname, "pyghmi-bmc.py"), String(port)], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin", LANG: "C" } });
+  const proc = spawn(PYTHON, [path.join(__dirname, "pyghmi-bmc.py"), String(port), ...(suite === 17 ? ["17"] : [])], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin", LANG: "C" } });
   started.set(proc.pid, proc);
   proc.on("exit", () => started.delete(proc.pid));
   let err = "";

@@ -203,6 +203,63 @@ describe("sim: native RMCP+ client against pyghmi's BMC server (suite 3)", funct
   });
 });
 
+describe("sim: native RMCP+ client at suite 17 against pyghmi's BMC made to speak SHA-256 (proven by ipmitool -C 17)", function () {
+  this.timeout(60000);
+  const PW16 = "Sentinel-Pyg-17x";
+  const PW20 = "Sentinel-Pyg-17-20bx";
+  let peer, proxy;
+  const target = (extra = {}) => ({ host: "127.0.0.1", port: proxy.listenPort, username: "admin", cipherSuite: 17, privilege: "ADMINISTRATOR", timeoutSeconds: 1, retries: 2, ...extra });
+
+  before(async () => {
+    peer = await startPyghmiBmc({ admin: PW16, longpw: PW20 }, { suite: 17 });
+    proxy = new UdpProxy({ targetPort: peer.port });
+    await proxy.start();
+  });
+  after(async () => {
+    await proxy?.stop();
+    await peer?.stop();
+  });
+
+  it("the peer is a working suite-17 BMC: ipmitool -C 17 logs in and reads Get Device ID", () => {
+    // The password reaches ipmitool on a pipe (stdin through a process substitution), never argv.
+    const r = spawnSync("bash", ["-c", 'exec ipmitool -I lanplus -H 127.0.0.1 -p "$1" -U admin -C 17 -N 1 -R 2 -f <(cat) raw 6 1 2>&1', "ipmitool", String(peer.port)], {
+      encoding: "utf8",
+      input: `${PW16}\n`,
+    });
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /91 12 00 00/, "the manufacturer id the peer was configured with");
+  });
+
+  it("logs in with 16- and 20-byte passwords in 4 requests, AES + HMAC-SHA256-128 in the session", async () => {
+    for (const [i, [username, pw]] of [["admin", PW16], ["longpw", PW20]].entries()) {
+      const before = proxy.counts.up;
+      const s = await openRmcpSession(target({ username }), pw, {});
+      // The second login reuses the first one's source port: pyghmi's stale-port reset costs 2 more (see above).
+      assert.equal(proxy.counts.up - before, i === 0 ? 4 : 6);
+      const r = await s.send({ netFn: 6, cmd: 1, data: [], label: "Get Device ID" });
+      assert.equal(r.completionCode, 0);
+      assert.equal(r.data.readUInt32LE(6), 0x1291);
+      await s.close();
+      await sleep(20);
+    }
+  });
+
+  it("a wrong password is refused after RAKP 2 (SHA-256 code), without RAKP 3", async () => {
+    await proxy.settled();
+    const before = proxy.counts.up;
+    const e = await failure(openRmcpSession(target(), "Sentinel-Wrong-17", {}));
+    assert.equal(e.code, "BMC_LOGIN_REJECTED");
+    assert.equal(e.context.reason, "password");
+    await proxy.settled();
+    assert.equal(proxy.counts.up - before, 2);
+  });
+
+  it("asked for suite 3, it answers suite 17's algorithms: refused as well (no silent change either way)", async () => {
+    const e = await failure(openRmcpSession(target({ cipherSuite: 3 }), PW16, {}));
+    assert.equal(e.code, "BMC_CIPHER_REFUSED");
+  });
+});
+
 describe("sim: RMCP+ key arithmetic against libfreeipmi at test time (random inputs, suites 3 and 17)", () => {
   it("SIK, K1, K2 and the RAKP 3 code agree with ipmi_calculate_* for 80 random exchanges", () => {
     const cases = [];
