@@ -26,7 +26,7 @@
  * Close Session is sent once and not waited for.
  */
 
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { CredentialsError } from "../../shared/errors";
@@ -62,6 +62,8 @@ export interface RmcpOptions {
     sockets?: RmcpSockets;
     /** Host name resolution; default `dns.lookup` (IPv4 preferred). */
     resolve?: (host: string) => Promise<{ address: string; family: 4 | 6 }>;
+    /** Random bytes for message tags, RAKP 1's Rm and the first rqSeq; default `crypto.randomBytes` (tests replay captures). */
+    random?: (size: number) => Buffer;
 }
 
 /** Resolves a host name, preferring IPv4 (the address family almost every BMC network uses). */
@@ -108,7 +110,7 @@ export async function openRmcpSession(target: SessionTarget, password: string, c
     } catch (e) {
         throw failures.dnsFailed(ctx, e);
     }
-    const session = new RmcpSession(target, ctx, CIPHER_SUITES[target.cipherSuite]);
+    const session = new RmcpSession(target, ctx, CIPHER_SUITES[target.cipherSuite], options.random ?? randomBytes);
     session.bind((options.sockets ?? sharedSockets()).bind(peer.address, target.port, peer.family, session));
     try {
         await session.establish(kuid, username);
@@ -149,14 +151,17 @@ export class RmcpSession implements Session {
     private outbound = 0;
     private readonly window = new InboundWindow();
     private readonly pending = new Map<number, Pending>();
-    private rqSeq = randomInt(0, 64);
+    private rqSeq: number;
     private closed = false;
 
     constructor(
         private readonly target: SessionTarget,
         private readonly ctx: FailureContext,
         private readonly suite: CipherSuite,
-    ) {}
+        private readonly random: (size: number) => Buffer,
+    ) {
+        this.rqSeq = random(1)[0] & 0x3f;
+    }
 
     /** @internal */
     bind(binding: LaneBinding): void {
@@ -185,7 +190,7 @@ export class RmcpSession implements Session {
                 this.binding.renew();
             }
             const consoleSessionId = this.binding.consoleSessionId;
-            const tag = randomInt(0, 256);
+            const tag = this.random(1)[0];
 
             // 1. Open Session. Privilege 0 ("the highest the BMC allows") for an administrator, as ipmitool asks.
             const opened = await this.exchange(
@@ -232,7 +237,7 @@ export class RmcpSession implements Session {
             }
 
             // 2. RAKP 1 → RAKP 2, whose code must prove the BMC knows the password before we prove anything.
-            const consoleRandom = randomBytes(16);
+            const consoleRandom = this.random(16);
             const role = NAME_ONLY_LOOKUP | level;
             const rakp2 = await this.exchange(
                 PAYLOAD.rakp1,

@@ -53,7 +53,10 @@ class Lane {
     readonly byPeer = new Map<string, number>();
     private readonly ready: Promise<void>;
 
-    constructor(readonly socket: dgram.Socket) {
+    constructor(
+        readonly socket: dgram.Socket,
+        private readonly sessionIds: () => number,
+    ) {
         socket.on("message", (msg, rinfo) => {
             try {
                 this.route(msg, rinfo);
@@ -112,8 +115,8 @@ class Lane {
     private freeSessionId(): number {
         for (;;) {
             // Random, non-zero (0 means "no session", §13.6), and not in use on this lane.
-            const sid = randomInt(1, 0x1_0000_0000);
-            if (!this.bySession.has(sid)) {
+            const sid = this.sessionIds() >>> 0;
+            if (sid !== 0 && !this.bySession.has(sid)) {
                 return sid;
             }
         }
@@ -167,6 +170,9 @@ function peerKey(address: string, port: number): string {
 export class RmcpSockets {
     private readonly lanes: Record<"udp4" | "udp6", Lane[]> = { udp4: [], udp6: [] };
 
+    /** `sessionIds`: where console session ids come from (default random; tests replay captures with fixed ones). */
+    constructor(private readonly sessionIds: () => number = () => randomInt(1, 0x1_0000_0000)) {}
+
     /**
      * Registers a session with the BMC at `address`:`port` (an IP address, already resolved) on the first lane that
      * holds no other session with that BMC.
@@ -176,7 +182,7 @@ export class RmcpSockets {
         const peer = peerKey(address, port);
         let lane = this.lanes[type].find((l) => !l.byPeer.has(peer));
         if (!lane) {
-            lane = new Lane(dgram.createSocket({ type, ipv6Only: type === "udp6" }));
+            lane = new Lane(dgram.createSocket({ type, ipv6Only: type === "udp6" }), this.sessionIds);
             this.lanes[type].push(lane);
         }
         const chosen = lane;
