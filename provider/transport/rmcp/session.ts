@@ -95,12 +95,14 @@ export async function openRmcpSession(target: SessionTarget, password: string, c
         });
     }
     const username = Buffer.from(target.username, "latin1");
-    let kuid: Buffer;
-    try {
-        kuid = Buffer.from(userKey(password));
-    } catch {
-        throw new CredentialsError("INVALID_INPUT", { message: "the login password is longer than 20 bytes", hint: "IPMI passwords are at most 20 bytes", context: { host: ctx.host, port: ctx.port } });
+    if (typeof password !== "string" || Buffer.byteLength(password, "latin1") > 20) {
+        throw new CredentialsError("INVALID_INPUT", {
+            message: typeof password !== "string" ? "no login password was given" : "the login password is longer than 20 bytes",
+            hint: "IPMI passwords are 1-20 bytes",
+            context: { host: ctx.host, port: ctx.port },
+        });
     }
+    const kuid = Buffer.from(userKey(password));
     if (username.length > 16) {
         throw new CredentialsError("INVALID_INPUT", { message: "the login user name is longer than 16 bytes", hint: "IPMI user names are at most 16 bytes", context: { host: ctx.host, port: ctx.port } });
     }
