@@ -11,8 +11,8 @@ import {
     passwordSizeFor,
     setUserName,
     setUserPassword,
-} from "../transport/ipmitool/codec";
-import { GENERIC, VendorName, VendorProfile } from "../transport/ipmitool/vendors";
+} from "../ipmi/commands";
+import { GENERIC, VendorName, VendorProfile } from "../ipmi/vendors";
 import { WriteParts, sequenceWrites } from "./vendorRules";
 import { isUnknown } from "../shared/validation";
 import { transportOf } from "./schema";

@@ -21,24 +21,13 @@ import {
     setUserEnabled,
     setUserName,
     setUserPassword,
-} from "../transport/ipmitool/codec";
-import {
-    BmcLogin,
-    Candidate,
-    ProbeOutcome,
-    SlotState,
-    anotherAdministrator,
-    lanChannel,
-    isActiveAdministrator,
-    findSlot,
-    notePasswordWritten,
-    probeLogin,
-    readSlot,
-    resolveLogin,
-} from "../transport/ipmitool/bmc";
-import type { IpmiSession } from "../transport/ipmitool/session";
-import { BmcIdentity, withIdentifiedSession } from "../transport/ipmitool/identity";
-import { VendorProfile, lanChannelProbeOrder } from "../transport/ipmitool/vendors";
+} from "../ipmi/commands";
+import { SlotState, anotherAdministrator, findSlot, isActiveAdministrator, lanChannel, readSlot } from "../ipmi/accounts";
+import { Candidate, ProbeOutcome, notePasswordWritten, probeLogin } from "../ipmi/login";
+import { BmcLogin, resolveLogin } from "../ipmi/target";
+import type { IpmiSession } from "../ipmi/session";
+import { BmcIdentity, withIdentifiedSession } from "../ipmi/identity";
+import { VendorProfile, lanChannelProbeOrder } from "../ipmi/vendors";
 import { normaliseSlot, scramblePassword, slotLimit, vendorRuleError, vendorRuleFailures } from "./vendorRules";
 import {
     BmcUserOutputs,
@@ -57,7 +46,7 @@ import {
     slotMismatches,
     VendorOutputs,
 } from "./plan";
-import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, validateBmcUserInputs } from "./schema";
+import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, transportOf, validateBmcUserInputs } from "./schema";
 
 type Props = Record<string, any>;
 
@@ -386,6 +375,7 @@ function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
         timeoutSeconds: bmc.timeoutSeconds ?? 2,
         retries: bmc.retries ?? 2,
         fallbackPasswords: bmc.fallbackPasswords ?? [],
+        transport: transportOf(bmc),
         ...sshRoute(bmc),
     };
 }

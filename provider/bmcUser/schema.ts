@@ -6,11 +6,11 @@
  */
 
 import { z } from "zod";
-import type { Privilege } from "../transport/ipmitool/codec";
+import type { Privilege } from "../ipmi/commands";
 import { parseHostKey } from "../transport/ssh/remote";
 import { ssh2 } from "../transport/ssh/lib";
 import { CheckFailure, failuresFromZod, stripUnknowns } from "../shared/validation";
-import { VENDOR_NAMES, profileNamed } from "../transport/ipmitool/vendors";
+import { VENDOR_NAMES, profileNamed } from "../ipmi/vendors";
 import { vendorRuleFailures } from "./vendorRules";
 
 export const PRIVILEGES = ["administrator", "operator", "user", "callback", "no-access"] as const satisfies readonly Privilege[];

@@ -28,7 +28,10 @@ export type TransportName = "native" | "ipmitool";
 
 /** Where and how to log in. */
 export interface SessionTarget {
+    /** The BMC as named in errors (in-band: a label). */
     host: string;
+    /** The address to contact when resolved apart from `host` (an IP literal, or a name a jump host resolves). */
+    address?: string;
     port: number;
     username: string;
     /** RMCP+ cipher suite: 17 (SHA-256) or 3 (SHA-1). Nothing else is ever proposed. */
@@ -44,6 +47,11 @@ export interface SessionTarget {
      * (the native client skips Set Session Privilege Level; the password is proven by RAKP 2 and RAKP 4).
      */
     proofOnly?: boolean;
+    /**
+     * In-band: the host's own BMC through its kernel IPMI device (ipmitool `-I open`), no address, no login, no
+     * password; `host`/`port` only label errors. Only the ipmitool transport can do this.
+     */
+    inband?: boolean;
 }
 
 /** Where a failure happened, named in every error (never a secret). */

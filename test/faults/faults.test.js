@@ -8,7 +8,7 @@ const { Lab } = require("../lab/lab");
 const { UdpProxy, seededRandom } = require("../lab/udp-proxy");
 const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
 
 // ≤16 bytes each: ipmi_sim stores only 16.
 const PW = {

@@ -10,8 +10,8 @@ const assert = require("node:assert/strict");
 const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
-const { forgetIdentity, identityKey } = require("../../dist/transport/ipmitool/identity");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
+const { forgetIdentity, identityKey } = require("../../dist/ipmi/identity");
 
 const SESSION = 10;
 

@@ -8,7 +8,8 @@ const fs = require("node:fs");
 const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 
 // ≤ 16 bytes each: ipmi_sim stores only 16.
 const PW = {

@@ -10,7 +10,8 @@ const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLanChannel, forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
 
 const PW = "Vendor-Ops-4711"; // meets every profile, Supermicro's 8-16 characters with 3 classes included
 const WEAK = "weaksentinelpw"; // lower case only: Supermicro's policy refuses it

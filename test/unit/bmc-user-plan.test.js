@@ -3,7 +3,7 @@
 const assert = require("node:assert/strict");
 const { bmcUserProvider } = require("../../dist");
 const plan = require("../../dist/bmcUser/plan");
-const { decodeUserAccess } = require("../../dist/transport/ipmitool/codec");
+const { decodeUserAccess } = require("../../dist/ipmi/commands");
 const { UNKNOWN } = require("../../dist/shared/validation");
 
 const bmc = { host: "10.0.0.5", port: 623, username: "ADMIN", password: "AdminPw-1", cipherSuite: 17, timeoutSeconds: 2, retries: 2, fallbackPasswords: [] };

@@ -106,9 +106,12 @@ export async function openRmcpSession(target: SessionTarget, password: string, c
     if (username.length > 16) {
         throw new CredentialsError("INVALID_INPUT", { message: "the login user name is longer than 16 bytes", hint: "IPMI user names are at most 16 bytes", context: { host: ctx.host, port: ctx.port } });
     }
+    if (target.inband) {
+        throw new CredentialsError("INVALID_INPUT", { message: "in-band access needs the kernel's IPMI device: the native RMCP+ transport cannot provide it", hint: 'use bmc.transport "ipmitool" in-band', context: { host: ctx.host, port: ctx.port } });
+    }
     let peer: { address: string; family: 4 | 6 };
     try {
-        peer = await (options.resolve ?? resolveHost)(target.host);
+        peer = await (options.resolve ?? resolveHost)(target.address ?? target.host);
     } catch (e) {
         throw failures.dnsFailed(ctx, e);
     }
