@@ -144,8 +144,10 @@ export function planWrites(
         parts.access = { channel, userId, flags: { privilege, ipmiMessaging, linkAuth, callin } };
     }
     // Enable status is often unreported, and the access write above may toggle it on BMCs that fold the two together:
-    // when in doubt, state it again.
-    if (!live || !reportsEnableStatus(live.access) || mismatched?.has("enabled") || parts.name || parts.password || parts.access) {
+    // when in doubt, state it again. A password alone on a BMC that reports the account enabled as desired leaves
+    // nothing in doubt (its read-back and the login that proves the password both see the account).
+    const unreported = !live || !reportsEnableStatus(live.access);
+    if (unreported || mismatched?.has("enabled") || parts.name || parts.access) {
         parts.enable = { userId, enabled: desired.enabled };
     }
     return sequenceWrites(parts, profile, live);

@@ -81,10 +81,16 @@ export interface SlotState {
     access: UserAccess;
 }
 
-/** Reads one slot: Get User Access + Get User Name (never `user list`). */
+/**
+ * Reads one slot: Get User Access + Get User Name (never `user list`), sent together when the transport allows two
+ * outstanding requests (one round trip natively).
+ */
 export async function readSlot(session: IpmiSession, channel: number, userId: number): Promise<SlotState> {
-    const access = decodeUserAccess(await session.one(getUserAccess(channel, userId)));
-    const [nameResult] = await session.run([getUserName(userId)]);
+    const [accessResult, nameResult] = await session.all([getUserAccess(channel, userId), getUserName(userId)]);
+    if (!accessResult.ok) {
+        throw accessResult.error;
+    }
+    const access = decodeUserAccess(accessResult.data);
     if (!nameResult.ok) {
         // Lenovo XCC answers 0xCC for empty slots.
         if (nameResult.error.context.completionCode === "0xcc") {
@@ -93,6 +99,22 @@ export async function readSlot(session: IpmiSession, channel: number, userId: nu
         throw nameResult.error;
     }
     return { name: decodeUserName(nameResult.data), access };
+}
+
+/**
+ * The name in one slot (Get User Name alone), or undefined when the BMC refused the request: a slot beyond its
+ * range, or (Lenovo XCC, 0xCC) an empty one — ambiguous, so the caller reads the whole slot then. Passing failures
+ * (busy, stall) are thrown.
+ */
+export async function readSlotName(session: IpmiSession, userId: number): Promise<string | undefined> {
+    const [r] = await session.run([getUserName(userId)]);
+    if (r.ok) {
+        return decodeUserName(r.data);
+    }
+    if (r.error.transient) {
+        throw r.error;
+    }
+    return undefined;
 }
 
 /**

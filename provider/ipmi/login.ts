@@ -354,6 +354,57 @@ async function probeOnce(
     }
 }
 
+/** What {@link withUserSession} found: the login refused, or accepted and what the session did (or how it failed). */
+export type UserSessionResult<T> = { outcome: "bad-password" | "no-such-user" } | { outcome: "ok"; value: T } | { outcome: "ok"; error: unknown };
+
+/**
+ * One session as the managed account itself (not the administrator), at its own privilege, holding the BMC's mutex and
+ * session slots like an operation's session: the login proves the password exactly as {@link probeLogin} does (once,
+ * never beside another attempt with the same password, never after a rejection of it in this process), and the open
+ * session then runs `fn` (an operator may read its own slot). A refused login answers like the probe; any other
+ * failure to log in (no answer, a privilege the BMC will not grant) is thrown. Over the network only.
+ */
+export async function withUserSession<T>(
+    unresolved: BmcLogin,
+    username: string,
+    password: string,
+    privilege: SessionPrivilege,
+    options: TransportOptions,
+    fn: (session: IpmiSession) => Promise<T>,
+): Promise<UserSessionResult<T>> {
+    registerSecrets(password);
+    const login = await resolveLogin(unresolved);
+    return withBmcSession(bmcKey(login), async (holdSlot) => {
+        const attempt = await loginAttempt(login, username, password, async () => {
+            try {
+                return await openTransport(login, sessionTarget(login, username, privilege), password, options);
+            } catch (e) {
+                if (isCredentialsError(e, "BMC_LOGIN_REJECTED") && e.context.reason === "password") {
+                    recordRejection(login, username, password);
+                    return "bad-password" as const;
+                }
+                if (isCredentialsError(e, "BMC_LOGIN_REJECTED") && e.context.reason === "user") {
+                    return "no-such-user" as const;
+                }
+                throw e;
+            }
+        });
+        if (attempt === ALREADY_REJECTED) {
+            return { outcome: "bad-password" };
+        }
+        if (typeof attempt === "string") {
+            return { outcome: attempt };
+        }
+        try {
+            return { outcome: "ok", value: await fn(attempt) };
+        } catch (error) {
+            return { outcome: "ok", error };
+        } finally {
+            holdSlot(attempt.close());
+        }
+    });
+}
+
 /**
  * In-band there is no LAN login to prove a password with; Set User Password's "test password" operation asks the BMC
  * to compare instead (completion code 0x80: wrong password, 0x81: wrong size). Needs the slot (`options.context`).

@@ -14,6 +14,7 @@ const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
+const { TRANSPORT } = require("./transport");
 
 /** Vendor personalities: the default administrator in slot 2 and the Get Device ID manufacturer (IANA) id. */
 const PERSONALITIES = {
@@ -117,6 +118,7 @@ class SimulatedBmc {
       cipherSuite: 3, // ipmi_sim has no SHA-256 suites (cipher 17 cannot be shown here)
       timeoutSeconds: 1,
       retries: 1,
+      transport: TRANSPORT, // the tier's transport (test/lab/transport.js)
       ...extra,
     };
   }

@@ -1,6 +1,7 @@
 "use strict";
 // The break-glass CLI as an operator runs it: a real process, passwords from the environment or a file, never argv.
 const assert = require("node:assert/strict");
+const { TRANSPORT, SESSION } = require("../lab/transport");
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
@@ -29,7 +30,7 @@ describe("sim: bmc-credentials CLI", function () {
   let bmc, target;
   before(async () => {
     [bmc] = await lab.start([{ name: "cli", vendor: "supermicro" }]);
-    target = ["--host", "127.0.0.1", "--port", String(bmc.port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1"];
+    target = ["--host", "127.0.0.1", "--port", String(bmc.port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--transport", TRANSPORT];
     await bmc.raw([[0x06, 0x45, 5, ...Buffer.from("ops"), ...new Array(13).fill(0)], [0x06, 0x47, 5, 0x02, ...Buffer.from("Cli-Ops-Pass-1"), 0, 0], [0x06, 0x43, 0x91, 5, 0x03, 0x00], [0x06, 0x47, 5, 0x01]]);
   });
   after(() => lab.stop());
@@ -123,11 +124,12 @@ describe("sim: bmc-credentials CLI", function () {
     const proxy = new UdpProxy({ targetPort: dell.port });
     const port = await proxy.start();
     try {
-      const r = await cliAsync(["factory-reset", "--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--username", "root", "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "calvin" });
+      const r = await cliAsync(["factory-reset", "--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--transport", TRANSPORT, "--username", "root", "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "calvin" });
       assert.equal(r.code, 1, r.err);
       assert.match(r.err, /refusing factory-reset: the BMC reports manufacturer id 674, not Supermicro's \(10876\)/);
-      // One session: 10 requests of ipmitool's own, plus our Get Device ID; the OEM command would be one more.
-      assert.equal(proxy.counts.up, 11, `requests: ${proxy.counts.up}`);
+      // One session (native 5 requests, ipmitool 10 of its own), plus our Get Device ID; the OEM command would be one more.
+      await proxy.settled();
+      assert.equal(proxy.counts.up, SESSION + 1, `requests: ${proxy.counts.up}`);
     } finally {
       await proxy.stop();
     }

@@ -238,9 +238,9 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
       forgetLoginMemory();
       const out = {};
       for (const name of order) {
-        const pairs = proxy.counts.pairs;
+        const pairs = proxy.counts.opens;
         out[name] = await outcome(provider.create(resources[name]));
-        out[name].sessions = proxy.counts.pairs - pairs;
+        out[name].sessions = proxy.counts.opens - pairs;
       }
       await proxy.settled();
       return { out, failedLogins: proxy.failedLogins(), bmc };

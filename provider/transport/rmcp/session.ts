@@ -365,6 +365,7 @@ export class RmcpSession implements Session {
         if (this.closed) {
             return;
         }
+        this.closed = true;
         if (this.cipher) {
             const data = Buffer.alloc(4);
             data.writeUInt32LE(this.bmcSessionId);
@@ -372,14 +373,12 @@ export class RmcpSession implements Session {
             this.outbound = nextSequence(this.outbound);
             this.requestsSent++;
             const sent = this.binding.send(seal(this.cipher, { payloadType: PAYLOAD.ipmi, sessionId: this.bmcSessionId, sequence: this.outbound, plaintext: message }));
-            this.closed = true;
-            // The socket's answer only says the datagram left; the lane is freed after that.
-            void sent.finally(() => this.binding.release());
-        } else {
-            this.closed = true;
-            this.binding.release();
+            this.forgetKeys();
+            // Waits until the datagram has left this process (so a process that exits next still closes the session
+            // on the BMC), never for the BMC's answer.
+            await sent;
         }
-        this.forgetKeys();
+        this.binding.release();
     }
 
     /**
