@@ -162,7 +162,8 @@ async function main() {
     const targets = (side, verifyOff = false) =>
       bmcs.flatMap((b, i) =>
         [["admin2", "administrator"], ["mon", "user"]].map(([username, privilege], k) => ({
-          side, bmcIndex: i, port: b.proxyPort, login: b.admin, username: verifyOff ? `${username}x` : username, privilege,
+          // Names differ per side: a login by name finds the first slot holding it.
+          side, bmcIndex: i, port: b.proxyPort, login: b.admin, username: `${username}${side === "baseline" ? "" : side[0]}${verifyOff ? "x" : ""}`, privilege,
           userId: SLOTS[side][verifyOff ? 2 + k : k], password: pw(),
         })),
       );
