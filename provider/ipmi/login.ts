@@ -29,6 +29,16 @@ export interface TransportOptions extends IpmitoolOptions {
     context?: Pick<FailureContext, "userId" | "channel">;
 }
 
+/** Whether `login`'s sessions are ipmitool processes: in-band, from a jump host, or when the login asks for it. */
+function usesIpmitool(login: BmcLogin): boolean {
+    return !!login.inband || !!login.ssh || login.transport === "ipmitool";
+}
+
+/** Which global cap a session of `login` counts against (`shared/limiter.ts`). */
+function slotKind(login: BmcLogin): { native: boolean } {
+    return { native: !usesIpmitool(login) };
+}
+
 /**
  * Opens a transport session for `login`: the native client over the network unless the login says ipmitool; ipmitool
  * in-band and from a jump host (over SSH), where the native client cannot go.
@@ -36,7 +46,7 @@ export interface TransportOptions extends IpmitoolOptions {
 async function openTransport(login: BmcLogin, target: SessionTarget, password: string | undefined, options: TransportOptions): Promise<IpmiSession> {
     const context: FailureContext = { host: login.host, port: login.port, username: target.username, ...options.context };
     let session: Session;
-    if (login.inband || login.ssh || login.transport === "ipmitool") {
+    if (usesIpmitool(login)) {
         const launcher = options.launcher ?? (login.ssh ? launchOverSsh(login.ssh) : undefined);
         session = await IpmitoolSession.open(target, password, context, { ...options, launcher });
     } else {
@@ -223,7 +233,7 @@ export async function withAdminSession<T>(
                 isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
             },
         );
-    });
+    }, slotKind(login));
 }
 
 /** The session target of a login as `username` at `privilege`. */
@@ -319,6 +329,7 @@ export async function probeLogin(
         const result = await withSessionSlot(bmcKey(login), (holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot), {
             global: !inSlot,
             waitForTails: inSlot,
+            ...slotKind(login),
         });
         if (result === "bad-password") {
             recordRejection(login, username, password);
@@ -402,7 +413,7 @@ export async function withUserSession<T>(
         } finally {
             holdSlot(attempt.close());
         }
-    });
+    }, slotKind(login));
 }
 
 /**
