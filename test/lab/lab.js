@@ -349,4 +349,4 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-module.exports = { Lab, PERSONALITIES, killAllSync, runningSimulators: () => [...started.keys()], runIpmitool };
+module.exports = { Lab, PERSONALITIES, killAllSync, runningSimulators: () => [...started.keys()], runIpmitool, freeUdpPort };

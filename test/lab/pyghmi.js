@@ -4,23 +4,12 @@
  * nobody here wrote. Users and passwords go to it on stdin, never argv. Started processes are stopped by PID.
  */
 const { spawn } = require("node:child_process");
-const dgram = require("node:dgram");
 const fs = require("node:fs");
 const path = require("node:path");
+const { freeUdpPort } = require("./lab");
 
 const PYTHON = "/usr/bin/python3";
 const started = new Map();
-
-function freeUdpPort() {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket("udp4");
-    s.on("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Fails loudly when Debian's pyghmi is missing: the interop tier is mandatory, never skipped. */
 function requirePyghmi() {

@@ -196,17 +196,20 @@ export class RmcpSession implements Session {
             }
             const consoleSessionId = this.binding.consoleSessionId;
             const tag = this.random(1)[0];
+            /** An answer to this attempt: our tag and session id (an error answer may name no session: OpenIPMI's). */
+            const ours =
+                <R extends { tag: number; status: number; consoleSessionId: number }>(decode: (p: Buffer) => R | undefined) =>
+                (p: Buffer): R | undefined => {
+                    const r = decode(p);
+                    return r && r.tag === tag && (r.consoleSessionId === consoleSessionId || (r.status !== RMCP_STATUS.ok && r.consoleSessionId === 0)) ? r : undefined;
+                };
 
             // 1. Open Session. Privilege 0 ("the highest the BMC allows") for an administrator, as ipmitool asks.
             const opened = await this.exchange(
                 PAYLOAD.openSessionRequest,
                 encodeOpenSessionRequest({ tag, privilege: level === 4 ? 0 : level, consoleSessionId, algorithms: proposed }),
                 PAYLOAD.openSessionResponse,
-                (p) => {
-                    const r = decodeOpenSessionResponse(p);
-                    // An error answer may be just tag and status (OpenIPMI); a success must echo our session id.
-                    return r && r.tag === tag && (r.status !== RMCP_STATUS.ok ? r.consoleSessionId === 0 || r.consoleSessionId === consoleSessionId : r.consoleSessionId === consoleSessionId) ? r : undefined;
-                },
+                ours(decodeOpenSessionResponse),
                 timeoutMs,
             );
             if (opened === STALE) {
@@ -248,10 +251,7 @@ export class RmcpSession implements Session {
                 PAYLOAD.rakp1,
                 encodeRakp1({ tag, bmcSessionId, consoleRandom, role, username }),
                 PAYLOAD.rakp2,
-                (p) => {
-                    const r = decodeRakp2(p);
-                    return r && r.tag === tag && (r.consoleSessionId === consoleSessionId || (r.status !== RMCP_STATUS.ok && r.consoleSessionId === 0)) ? r : undefined;
-                },
+                ours(decodeRakp2),
                 timeoutMs,
             );
             if (!rakp2 || rakp2 === STALE) {
@@ -277,10 +277,7 @@ export class RmcpSession implements Session {
                 PAYLOAD.rakp3,
                 encodeRakp3({ tag, status: RMCP_STATUS.ok, bmcSessionId, code: rakp3Code(this.suite, kuid, exchange) }),
                 PAYLOAD.rakp4,
-                (p) => {
-                    const r = decodeRakp4(p);
-                    return r && r.tag === tag && (r.consoleSessionId === consoleSessionId || (r.status !== RMCP_STATUS.ok && r.consoleSessionId === 0)) ? r : undefined;
-                },
+                ours(decodeRakp4),
                 timeoutMs,
             );
             if (!rakp4 || rakp4 === STALE) {
