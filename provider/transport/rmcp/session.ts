@@ -55,6 +55,8 @@ const CMD_GET_CHANNEL_AUTH_CAPABILITIES = 0x38;
 
 /** An Open Session answered from an earlier session on this port (see `resetPortState`). */
 const STALE = Symbol("stale");
+/** No answer to a step, or one saying the attempt went stale: the next attempt starts over. */
+const AGAIN = Symbol("again");
 
 /** Injection points (tests). */
 export interface RmcpOptions {
@@ -185,7 +187,6 @@ export class RmcpSession implements Session {
     /** @internal The opening: Open Session, RAKP 1/2, RAKP 3/4, Set Session Privilege Level. */
     async establish(kuid: Buffer, username: Buffer): Promise<void> {
         const attempts = Math.max(1, Math.floor(this.target.retries));
-        const timeoutMs = this.target.timeoutSeconds * 1000;
         const level = PRIVILEGE_LEVEL[this.target.privilege];
         const proposed = { auth: this.suite.authAlg, integrity: this.suite.integrityAlg, confidentiality: this.suite.confidentialityAlg };
         let reached: Stage = "open";
@@ -205,31 +206,19 @@ export class RmcpSession implements Session {
                 };
 
             // 1. Open Session. Privilege 0 ("the highest the BMC allows") for an administrator, as ipmitool asks.
-            const opened = await this.exchange(
-                PAYLOAD.openSessionRequest,
-                encodeOpenSessionRequest({ tag, privilege: level === 4 ? 0 : level, consoleSessionId, algorithms: proposed }),
-                PAYLOAD.openSessionResponse,
-                ours(decodeOpenSessionResponse),
-                timeoutMs,
-            );
+            const opened = await this.step("Open Session", PAYLOAD.openSessionRequest, encodeOpenSessionRequest({ tag, privilege: level === 4 ? 0 : level, consoleSessionId, algorithms: proposed }), PAYLOAD.openSessionResponse, ours(decodeOpenSessionResponse));
             if (opened === STALE) {
                 if (!portReset) {
                     // Once per opening, and not counted as an attempt: the BMC did answer.
                     portReset = true;
-                    await this.resetPortState(timeoutMs);
+                    await this.resetPortState();
                     attempt--;
                 }
                 continue;
             }
-            if (!opened) {
+            if (opened === AGAIN) {
                 reached = "open";
                 continue;
-            }
-            if (opened.status !== RMCP_STATUS.ok) {
-                if (failures.STALE_STATUSES.has(opened.status)) {
-                    continue;
-                }
-                throw failures.refused(this.ctx, "Open Session", opened.status, this.suite.id);
             }
             const algorithms = opened.algorithms!;
             if (algorithms.auth !== proposed.auth || algorithms.integrity !== proposed.integrity || algorithms.confidentiality !== proposed.confidentiality) {
@@ -247,48 +236,24 @@ export class RmcpSession implements Session {
             // 2. RAKP 1 → RAKP 2, whose code must prove the BMC knows the password before we prove anything.
             const consoleRandom = this.random(16);
             const role = NAME_ONLY_LOOKUP | level;
-            const rakp2 = await this.exchange(
-                PAYLOAD.rakp1,
-                encodeRakp1({ tag, bmcSessionId, consoleRandom, role, username }),
-                PAYLOAD.rakp2,
-                ours(decodeRakp2),
-                timeoutMs,
-            );
-            if (!rakp2 || rakp2 === STALE) {
+            const rakp2 = await this.step("RAKP 2", PAYLOAD.rakp1, encodeRakp1({ tag, bmcSessionId, consoleRandom, role, username }), PAYLOAD.rakp2, ours(decodeRakp2));
+            if (rakp2 === AGAIN || rakp2 === STALE) {
                 reached = "rakp2";
                 continue;
             }
-            if (rakp2.status !== RMCP_STATUS.ok) {
-                if (failures.STALE_STATUSES.has(rakp2.status)) {
-                    continue;
-                }
-                throw failures.refused(this.ctx, "RAKP 2", rakp2.status, this.suite.id);
-            }
             const exchange = { consoleSessionId, bmcSessionId, consoleRandom, bmcRandom: rakp2.bmcRandom!, bmcGuid: rakp2.bmcGuid!, role, username };
-            const expected = rakp2Code(this.suite, kuid, exchange);
-            if (!macEqual(rakp2.code!, expected)) {
+            if (!macEqual(rakp2.code!, rakp2Code(this.suite, kuid, exchange))) {
                 // Wrong password, or an impostor: stop here. No RAKP 3 of any kind is sent.
                 throw failures.passwordRejected(this.ctx);
             }
 
             // 3. RAKP 3 → RAKP 4, whose check value proves the BMC derived the same session key.
             const sik = sessionIntegrityKey(this.suite, kuid, exchange);
-            const rakp4 = await this.exchange(
-                PAYLOAD.rakp3,
-                encodeRakp3({ tag, status: RMCP_STATUS.ok, bmcSessionId, code: rakp3Code(this.suite, kuid, exchange) }),
-                PAYLOAD.rakp4,
-                ours(decodeRakp4),
-                timeoutMs,
-            );
-            if (!rakp4 || rakp4 === STALE) {
+            const rakp3 = encodeRakp3({ tag, status: RMCP_STATUS.ok, bmcSessionId, code: rakp3Code(this.suite, kuid, exchange) });
+            const rakp4 = await this.step("RAKP 4", PAYLOAD.rakp3, rakp3, PAYLOAD.rakp4, ours(decodeRakp4));
+            if (rakp4 === AGAIN || rakp4 === STALE) {
                 reached = "rakp4";
                 continue;
-            }
-            if (rakp4.status !== RMCP_STATUS.ok) {
-                if (failures.STALE_STATUSES.has(rakp4.status)) {
-                    continue;
-                }
-                throw failures.refused(this.ctx, "RAKP 4", rakp4.status, this.suite.id);
             }
             if (!macEqual(rakp4.icv ?? Buffer.alloc(0), rakp4Icv(this.suite, sik, exchange))) {
                 throw failures.keyExchangeMismatch(this.ctx, "its RAKP 4 check value does not match the session key");
@@ -315,6 +280,31 @@ export class RmcpSession implements Session {
             throw failures.silentOnName(this.ctx, attempts);
         }
         throw failures.stalledDuringLogin(this.ctx);
+    }
+
+    /**
+     * One pre-session step: sends `payload`, waits `timeoutSeconds` for the answer `accept` takes, and returns it when
+     * its status is 0. {@link AGAIN} when none came or its status says the attempt went stale (the next attempt starts
+     * over); {@link STALE} when the BMC answered from an earlier session on this port; a refusal is thrown.
+     */
+    private async step<R extends { status: number }>(
+        stage: "Open Session" | "RAKP 2" | "RAKP 4",
+        type: number,
+        payload: Buffer,
+        answerType: number,
+        accept: (payload: Buffer) => R | undefined,
+    ): Promise<R | typeof AGAIN | typeof STALE> {
+        const answer = await this.exchange(type, payload, answerType, accept, this.target.timeoutSeconds * 1000);
+        if (answer === undefined) {
+            return AGAIN;
+        }
+        if (answer === STALE || answer.status === RMCP_STATUS.ok) {
+            return answer;
+        }
+        if (failures.STALE_STATUSES.has(answer.status)) {
+            return AGAIN;
+        }
+        throw failures.refused(this.ctx, stage, answer.status, this.suite.id);
     }
 
     /** Sends one request in the session and waits for its answer (see the module comment for the budget). */
@@ -438,7 +428,8 @@ export class RmcpSession implements Session {
      * Channel Authentication Capabilities (IPMI 1.5 framing, §22.13) is sent, its answer awaited, and Open Session
      * sent again. Costs two requests, and only with such a BMC.
      */
-    private resetPortState(timeoutMs: number): Promise<void> {
+    private resetPortState(): Promise<void> {
+        const timeoutMs = this.target.timeoutSeconds * 1000;
         const rqSeq = this.nextRqSeq();
         const message = encodeRequest({ netFn: NETFN_APP, cmd: CMD_GET_CHANNEL_AUTH_CAPABILITIES, data: Buffer.from([0x8e, PRIVILEGE_LEVEL.ADMINISTRATOR]), rqSeq });
         return new Promise((resolve) => {
