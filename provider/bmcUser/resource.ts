@@ -41,8 +41,9 @@ export interface BmcConnectionArgs {
     /** Seconds to wait for each answer before sending again (ipmitool `-N`). Default `2`; raise it on slow management networks. */
     timeoutSeconds?: pulumi.Input<number>;
     /**
-     * Attempts per request (ipmitool `-R`). Default `2`. Natively a silent BMC fails after timeout × retries seconds
-     * (each attempt one Open Session); ipmitool takes about timeout × retries × (retries + 1).
+     * Attempts per request (ipmitool `-R`); opening a session gets one more. Default `2`. Natively a silent BMC fails
+     * after timeout × (retries + 1) seconds (each attempt one Open Session); ipmitool takes about timeout × retries ×
+     * (retries + 1).
      */
     retries?: pulumi.Input<number>;
     /**

@@ -196,7 +196,6 @@ function sshTarget(o: Options, io: Io): SshTarget | undefined {
 }
 
 function target(o: Options, password: string, username: string, io: Io): BmcLogin {
-    const ssh = sshTarget(o, io);
     const transport = str(o, "transport");
     if (transport !== undefined && transport !== "native" && transport !== "ipmitool") {
         throw new UsageError("--transport must be native (RMCP+ spoken by this program) or ipmitool");
@@ -204,6 +203,7 @@ function target(o: Options, password: string, username: string, io: Io): BmcLogi
     if (transport === "native" && (isInbandTarget(o) || o.flags.has("via-ssh"))) {
         throw new UsageError("--transport native speaks RMCP+ from this machine; in-band (the kernel's IPMI device) and --via-ssh (SSH carries TCP, not UDP) need ipmitool: drop --transport");
     }
+    const ssh = sshTarget(o, io);
     if (isInbandTarget(o)) {
         if (str(o, "host")) throw new UsageError("--host names a BMC on the network; in-band (--inband local, --ssh-host) reaches the host's own BMC: drop --host, or add --via-ssh");
         const label = `inband@${ssh ? ssh.host : "local"}`;

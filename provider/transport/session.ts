@@ -40,7 +40,7 @@ export interface SessionTarget {
     privilege: SessionPrivilege;
     /** Seconds to wait for each answer before sending again. */
     timeoutSeconds: number;
-    /** Attempts per request (at least 1): how many times a request (or a session opening) is sent before giving up. */
+    /** Attempts per request (at least 1): how many times a request is sent before giving up; opening gets one more. */
     retries: number;
     /**
      * The session only proves the login and will carry no command: a transport that can stops after the key exchange

@@ -108,15 +108,28 @@ describe("faults: native RMCP+ client against hostile peers", function () {
     assert.deepEqual(bmc.receivedTypes(), [OPEN]);
   });
 
-  it("a silent BMC: BMC_UNREACHABLE after retries × timeoutSeconds (2 × 1 s), one Open Session per attempt", async () => {
+  it("a silent BMC: BMC_UNREACHABLE after (retries + 1) × timeoutSeconds (3 × 1 s), one Open Session per attempt", async () => {
     const bmc = await rogue({ behave: { silent: true } });
     const started = Date.now();
     const e = await expectFailure(openRmcpSession(target(bmc, { timeoutSeconds: 1, retries: 2 }), PASSWORD, {}));
     const elapsed = Date.now() - started;
     assert.equal(e.code, "BMC_UNREACHABLE");
     assert.equal(e.transient, true);
-    assert.ok(elapsed >= 1900 && elapsed < 2600, `budget 2 s: ${elapsed} ms`);
-    assert.deepEqual(bmc.receivedTypes(), [OPEN, OPEN]);
+    assert.ok(elapsed >= 2900 && elapsed < 3600, `budget 3 s: ${elapsed} ms`);
+    assert.deepEqual(bmc.receivedTypes(), [OPEN, OPEN, OPEN]);
+  });
+
+  it("a silent BMC inside a session: a request is sent retries times, timeoutSeconds apart, then BMC_TIMEOUT", async () => {
+    const bmc = await rogue({ behave: { onRequest: (req) => req.cmd === 0x46 } });
+    const s = await openRmcpSession(target(bmc, { timeoutSeconds: 0.5, retries: 3 }), PASSWORD, {});
+    const before = bmc.receivedTypes().length;
+    const started = Date.now();
+    const e = await expectFailure(s.send({ netFn: 6, cmd: 0x46, data: [3], label: "Get User Name" }));
+    const elapsed = Date.now() - started;
+    assert.equal(e.code, "BMC_TIMEOUT");
+    assert.ok(elapsed >= 1450 && elapsed < 1900, `3 × 0.5 s: ${elapsed} ms`);
+    assert.equal(bmc.receivedTypes().length - before, 3, "three copies, no more");
+    await s.close();
   });
 
   it("garbage, truncated and oversized datagrams before each answer are ignored: the session opens and works", async () => {

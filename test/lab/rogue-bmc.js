@@ -61,6 +61,7 @@ class RogueBmc {
     const reply = (buf) => this.socket.send(buf, rinfo.port, rinfo.address);
     if (this.behave.silent) return;
     if (this.behave.before?.(msg, reply)) return;
+    if (msg.length >= 14 && msg[4] === 0x00) return this.authCapabilities(msg, reply);
     if (msg.length < 16 || msg[4] !== 0x06) return;
     const type = msg[5] & 0x3f;
     const sid = msg.readUInt32LE(6);
@@ -74,6 +75,14 @@ class RogueBmc {
     if (type === packet.PAYLOAD.openSessionRequest) this.openSession(d.payload, reply);
     else if (type === packet.PAYLOAD.rakp1) this.rakp1(d.payload, reply);
     else if (type === packet.PAYLOAD.rakp3) this.rakp3(d.payload, reply);
+  }
+
+  /** Get Channel Authentication Capabilities in IPMI 1.5 framing (what ipmitool sends first): IPMI 2.0, non-null names. */
+  authCapabilities(msg, reply) {
+    const d = packet.decodeDatagram(msg);
+    const req = d?.format === "ipmi15" ? packet.decodeRequest(d.message) : undefined;
+    if (!req || req.netFn !== 6 || req.cmd !== 0x38) return;
+    reply(packet.encodeIpmi15(packet.encodeResponse({ netFn: 6, cmd: 0x38, completionCode: 0, data: Buffer.from([0x01, 0x80, 0x04, 0x02, 0, 0, 0, 0]), rqSeq: req.rqSeq })));
   }
 
   openSession(p, reply) {

@@ -91,6 +91,18 @@ describe("sim: bmc-credentials CLI", function () {
     assert.equal(cli(["factory-reset", ...target, "--yes"], { IPMI_PASSWORD: "ADMIN" }).code, 2, "--vendor is required");
   });
 
+  it("--transport: native or ipmitool; native is refused in-band and through a jump host (exit 2, nothing sent)", () => {
+    const base = ["users", "--host", "127.0.0.1", "--port", "9"];
+    const bad = cli([...base, "--transport", "redfish"], { IPMI_PASSWORD: "ADMIN" });
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--transport must be native/);
+    for (const route of [["--inband", "local"], ["--ssh-host", "127.0.0.1", "--via-ssh", "--ssh-host-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"]]) {
+      const r = cli(["users", ...(route[0] === "--inband" ? [] : ["--host", "127.0.0.1"]), ...route, "--transport", "native"], { IPMI_PASSWORD: "ADMIN" });
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /--transport native speaks RMCP\+ from this machine/);
+    }
+  });
+
   it("a file option naming a missing file: exit 2, usage error naming the option and the path, nothing sent", async () => {
     const { UdpProxy } = require("../lab/udp-proxy");
     const proxy = new UdpProxy({ targetPort: bmc.port });

@@ -18,11 +18,14 @@
  * encrypted (`envelope.ts`); incoming packets must verify before they are decrypted, must fall inside the sequence
  * window (`InboundWindow`), and must answer a request still waiting (late and duplicate answers are dropped).
  *
- * Retransmission keeps the meaning of `bmc.timeoutSeconds` (T) and `bmc.retries` (R, attempts per request):
- * - opening: up to R attempts, each a fresh Open Session (a new session id and random number: BMCs do not take
- *   kindly to a repeated RAKP 1 or RAKP 3, as pyghmi notes), each step waiting T. A silent BMC costs R × T;
+ * Retransmission keeps the meaning of `bmc.timeoutSeconds` (T) and `bmc.retries` (R) as ipmitool gives them (measured
+ * against ipmitool 1.8.19: `-R` attempts per request in a session, and one more to open a session):
+ * - opening: up to R + 1 attempts, each a fresh Open Session (a new session id and random number: BMCs do not take
+ *   kindly to a repeated RAKP 1 or RAKP 3, as pyghmi notes), each step waiting T. A silent BMC costs (R + 1) × T
+ *   (ipmitool: about T × R × (R + 1));
  * - each request in the session is sent up to R times (a new session sequence number each time, the same IPMI rqSeq,
- *   so a late answer to an earlier copy still counts), T apart: at most R × T.
+ *   so a late answer to an earlier copy still counts), T apart: at most R × T (ipmitool waits a second longer at each
+ *   retry).
  * Close Session is sent once and not waited for.
  */
 
@@ -186,7 +189,7 @@ export class RmcpSession implements Session {
 
     /** @internal The opening: Open Session, RAKP 1/2, RAKP 3/4, Set Session Privilege Level. */
     async establish(kuid: Buffer, username: Buffer): Promise<void> {
-        const attempts = Math.max(1, Math.floor(this.target.retries));
+        const attempts = Math.max(1, Math.floor(this.target.retries)) + 1;
         const level = PRIVILEGE_LEVEL[this.target.privilege];
         const proposed = { auth: this.suite.authAlg, integrity: this.suite.integrityAlg, confidentiality: this.suite.confidentialityAlg };
         let reached: Stage = "open";
