@@ -124,6 +124,47 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
     });
   });
 
+  describe("issue 14.1: a partial failure never records a slot this operation does not own", () => {
+    it("another client takes the slot between our writes and the read-back: BMC_SLOT_TAKEN, nothing recorded, its account intact", async () => {
+      const [bmc] = await lab.start([{ name: "racer" }]);
+      const proxy = await proxyFor(bmc);
+      const create = async (userId, username) =>
+        outcome(provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort, timeoutSeconds: 3 }), userId, channel: 1, username, password: PW.a, privilege: "user", verifyPassword: "off" })));
+      assert.ok(!(await create(10, "warm")).error, "identity cached");
+      await proxy.settled();
+      const before = proxy.counts.up;
+      assert.ok(!(await create(11, "dry")).error);
+      await proxy.settled();
+      const perCreate = proxy.counts.up - before; // … writes, Get User Access + Get User Name (read-back), Close Session
+      // Hold the read-back (its first request and whatever follows it: the native transport sends its two reads
+      // together) while another client writes its own account into the slot, directly.
+      let seen = 0;
+      let held;
+      const forward = proxy.fromClient.bind(proxy);
+      proxy.fromClient = (msg, rinfo) => {
+        if (++seen === perCreate - 2) {
+          held = [[msg, rinfo]];
+          placeForeignAccount(bmc, 12, "racer", PW.foreign).then(() => {
+            for (const [m, r] of held) forward(m, r);
+            held = undefined;
+          });
+          return;
+        }
+        if (held) {
+          held.push([msg, rinfo]);
+          return;
+        }
+        forward(msg, rinfo);
+      };
+      const raced = await create(12, "loser");
+      proxy.fromClient = forward;
+      assert.equal(raced.error?.code, "BMC_SLOT_TAKEN", raced.error?.message ?? "created");
+      assert.equal(raced.error.id, undefined, "no partial failure: the slot is the other client's");
+      assert.equal((await bmc.slot(12)).name, "racer");
+      assert.ok(await bmc.canLogin("racer", PW.foreign, "OPERATOR"), "the other client's account works");
+    });
+  });
+
   describe("issue 14.2: a different account in our slot is not drift", () => {
     let bmc;
     before(async () => {
@@ -177,6 +218,17 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
         assert.ok(await bmc.canLogin(name, PW.a, "USER"));
         await foreignUntouched(slot);
       }
+    });
+
+    it("with an explicit userId, update refuses the taken slot: BMC_SLOT_TAKEN, nothing written, nothing recorded", async () => {
+      const inputs = await checked({ bmc: bmc.connection(), userId: 15, username: "pinned", password: PW.a, privilege: "user" });
+      const { id, outs } = await provider.create(inputs);
+      await emptySlot(bmc, 15);
+      await placeForeignAccount(bmc, 15, "intruder", PW.foreign);
+      const u = await outcome(provider.update(id, outs, { ...inputs, privilege: "operator" }));
+      assert.equal(u.error?.code, "BMC_SLOT_TAKEN", u.error?.message);
+      assert.equal(u.error.id, undefined, "not a partial failure: the slot is somebody else's");
+      await foreignUntouched(15);
     });
 
     it("delete leaves a foreign account in the recorded slot alone", async () => {
