@@ -118,6 +118,9 @@ async function main() {
     fs.writeFileSync(out, JSON.stringify({ options: o, floorMs, rows, providerPeakRssMb: peak }, null, 2) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), out)}`);
   } finally {
+    // Let datagrams the delay still holds go out before the sockets close.
+    for (const b of lab.bmcs) b.clearFaults();
+    await new Promise((r) => setTimeout(r, o.rtt + 50));
     await lab.stop();
     if (dir) removeConsumer(dir);
   }
