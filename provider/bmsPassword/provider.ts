@@ -112,7 +112,13 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
             osType,
             serverStatus: server.status,
             resetSupported,
-            pendingRestart: pendingAfterRead(olds.pendingRestart === true, olds.resetAt, server.launchedAt),
+            pendingRestart: pendingAfterRead({
+                pendingRestart: olds.pendingRestart === true,
+                resetAt: olds.resetAt,
+                launchedAt: server.launchedAt,
+                previousStatus: olds.serverStatus,
+                status: server.status,
+            }),
             passwordNote: PASSWORD_NOTE,
         },
     };

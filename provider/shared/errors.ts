@@ -48,6 +48,7 @@ export type ErrorCode =
     | "HWC_AUTH_FAILED"
     | "HWC_FORBIDDEN"
     | "HWC_NOT_FOUND"
+    | "HWC_WRONG_ENDPOINT"
     | "HWC_RATE_LIMITED"
     | "HWC_SERVER_ERROR"
     | "HWC_BAD_REQUEST"

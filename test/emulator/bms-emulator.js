@@ -335,6 +335,14 @@ function createBmsEmulator(options = {}) {
                 return gateway(fault.status, "APIGW.0103", "The backend service is unavailable or has failed");
             } else if (fault.kind === "bms-error") {
                 return bmsError(fault.status || 400, fault.code, fault.message || "injected");
+            } else if (fault.kind === "route-missing") {
+                return gateway(404, "APIGW.0101", "The API does not exist or has not been published in the environment");
+            } else if (fault.kind === "raw") {
+                // Something that is not the BMS service answering: a proxy's page, another service, an empty 404.
+                record.status = fault.status;
+                res.writeHead(fault.status, fault.contentType ? { "Content-Type": fault.contentType } : {});
+                res.end(fault.body || "");
+                return;
             }
         }
 
@@ -469,7 +477,7 @@ function createBmsEmulator(options = {}) {
         setFlag: (id, flag) => (findServer(opts.projectId, id).flag = flag),
         /** Test helper: the server disappears; mode "404" (default), "400" (BMS.0040) or "status" (status DELETED). */
         deleteServer: (id, mode = "404") => (findServer(opts.projectId, id).deleted = mode),
-        /** Queues a fault: {kind: "status", status, retryAfter?} | {kind: "bms-error", status?, code, message?} | {kind: "delay", ms} | {kind: "drop"}; optional api and times. */
+        /** Queues a fault: {kind: "status", status, retryAfter?} | {kind: "bms-error", status?, code, message?} | {kind: "route-missing"} | {kind: "raw", status, body?, contentType?} | {kind: "delay", ms} | {kind: "drop"}; optional api and times. */
         inject,
         faults,
         jobs,

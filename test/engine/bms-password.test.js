@@ -165,3 +165,63 @@ describe("engine: BmsPassword lifecycle through the dynamic-provider process", f
     session.assertNoLeaks({ minStates: 10 });
   });
 });
+
+describe("engine: BmsPassword plans settle (issue 14)", function () {
+  this.timeout(120000);
+  let emu, url, dir, session;
+  const SERVER_OFF = "5d0d5e3a-6a51-4d3e-9f0e-2b8c1f1a7c90";
+
+  before(async () => {
+    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY } });
+    url = await emu.start();
+    emu.addServer({ id: SERVER_OFF, osType: "Linux", status: "SHUTOFF" });
+    dir = installConsumer();
+    session = stackSession({
+      programDir: dir,
+      statePath: path.join(dir, "state.json"),
+      sentinels: SENTINELS,
+      engineOptions: {
+        config: { "huaweicloud:accessKey": DEFAULT_AK, "huaweicloud:secretKey": SECRET_KEY, "huaweicloud:projectId": DEFAULT_PROJECT },
+        secretConfigKeys: ["huaweicloud:secretKey"],
+      },
+    });
+  });
+  after(async () => {
+    await emu.close();
+    removeConsumer(dir);
+  });
+
+  it("restart: hard on a SHUTOFF server: up resets once, the second plan is empty, a second up sends nothing", async () => {
+    const program = registrations(dir, { off: [{ kind: "BmsPassword", name: "off", args: { serverId: SERVER_OFF, password: PW, endpoint: url, restart: "hard" } }] });
+    const { result: up, engine: e } = await session.run((e) => e.up(program.off));
+    assert.deepEqual(up.errors, []);
+    assert.equal(e.resources[0].outputs.pendingRestart, true);
+    assert.equal(emu.server(SERVER_OFF).status, "SHUTOFF", "not started");
+    const { result: preview } = await session.run((e) => e.preview(program.off));
+    assert.deepEqual(preview.changes, []);
+    const before = emu.requests.length;
+    const { result: again } = await session.run((e) => e.up(program.off));
+    assert.deepEqual(again.changes, []);
+    assert.equal(emu.requests.length, before, "a no-op up makes no API call");
+    assert.equal(emu.server(SERVER_OFF).resets, 1);
+  });
+
+  it("refresh through an endpoint that answers 404 without BMS.0040 fails naming it and keeps the resource", async () => {
+    const e0 = session.engine();
+    const [r] = e0.resources;
+    // The stored endpoint now points at a route the emulator does not publish, as a wrong region's gateway would.
+    emu.inject({ api: "details", kind: "route-missing" });
+    const { result, engine: e } = await session.run((e) => e.refresh());
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0].message, /HWC_WRONG_ENDPOINT/);
+    assert.ok(result.errors[0].message.includes(url), result.errors[0].message);
+    assert.deepEqual(e.resources.map((x) => x.id), [r.id]);
+    // And the BMS service's own "server does not exist" still drops it.
+    emu.deleteServer(SERVER_OFF);
+    const { result: gone, engine: g } = await session.run((e) => e.refresh());
+    assert.deepEqual(gone.errors, []);
+    assert.deepEqual(g.resources, []);
+  });
+
+  it("no sentinel leaked", () => session.assertNoLeaks({ minStates: 4 }));
+});

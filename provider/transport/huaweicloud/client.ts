@@ -96,13 +96,17 @@ export class HuaweiClient {
         return `/v1/${encodeURIComponent(this.options.projectId)}`;
     }
 
-    /** Server details, or `undefined` when the server does not exist (404, `BMS.0040`, or status `DELETED`). */
+    /**
+     * Server details, or `undefined` when the server does not exist: the BMS service's own `BMS.0040` error (as 404
+     * or 400), or status `DELETED`. Any other 404 fails with `HWC_WRONG_ENDPOINT`: a wrong endpoint or region must
+     * not make a refresh forget a real server.
+     */
     async getServer(serverId: string): Promise<ServerDetails | undefined> {
         let res: HttpResponse;
         try {
             res = await this.call({ api: "details", method: "GET", path: `${this.base}/baremetalservers/${encodeURIComponent(serverId)}`, serverId, retryAmbiguous: true, projectHeader: true });
         } catch (e) {
-            if (e instanceof CredentialsError && e.code === "HWC_NOT_FOUND" && e.context.serviceCode !== "APIGW.0101") {
+            if (e instanceof CredentialsError && e.code === "HWC_NOT_FOUND" && e.context.serviceCode === "BMS.0040") {
                 return undefined;
             }
             throw e;
@@ -195,7 +199,7 @@ export class HuaweiClient {
         // Serialise once: the same bytes are hashed and sent.
         const body = spec.body === undefined ? "" : JSON.stringify(spec.body);
         const url = `${this.endpoint}${spec.path}${spec.query ? `?${spec.query}` : ""}`;
-        const call = { api: spec.api, method: spec.method, path: spec.path, serverId: spec.serverId };
+        const call = { api: spec.api, method: spec.method, path: spec.path, serverId: spec.serverId, endpoint: this.endpoint };
         return withRetry(
             async () => {
                 const wait = rt.buckets[spec.api].reserve(rt.now().getTime());
