@@ -54,6 +54,8 @@ export type ErrorCode =
     | "HWC_BAD_REQUEST"
     | "HWC_TIMEOUT"
     | "HWC_NETWORK"
+    | "HWC_PROXY_FAILED"
+    | "HWC_TLS_FAILED"
     | "HWC_RESET_AGENT_MISSING"
     | "HWC_SERVER_STATE"
     | "HWC_JOB_FAILED"
