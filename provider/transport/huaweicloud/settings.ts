@@ -247,7 +247,8 @@ function parseAgency(config: HuaweiConfig, env: Environment): AgencySpec | undef
     const domain = configString(config, "agencyDomainName");
     if (name !== undefined || domain !== undefined) {
         if (name === undefined || domain === undefined) {
-            throw invalid(configLabel(name === undefined ? "agencyName" : "agencyDomainName"), "must be set together with " + (name === undefined ? "huaweicloud:agencyDomainName" : "huaweicloud:agencyName"), "set both or neither");
+            const [set, missing] = name === undefined ? ["agencyDomainName", "agencyName"] : ["agencyName", "agencyDomainName"];
+            throw invalid(configLabel(set), `must be set together with huaweicloud:${missing}`, "set both or neither");
         }
         return { agencyName: name, domainName: domain, source: "huaweicloud:agencyName/agencyDomainName (stack config)" };
     }
