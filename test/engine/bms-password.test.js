@@ -225,3 +225,77 @@ describe("engine: BmsPassword plans settle (issue 14)", function () {
 
   it("no sentinel leaked", () => session.assertNoLeaks({ minStates: 4 }));
 });
+
+describe("engine: a stack configured for the official provider (@huaweicloudos/pulumi) runs BmsPassword unchanged", function () {
+  this.timeout(120000);
+  const { makeTestCa } = require("../lab/test-ca");
+  const { startTinyproxy } = require("../lab/tinyproxy");
+  let emu, ca, proxy, dir, session, program, urn;
+  const SERVER = "9c7c2b9e-3f3a-4a8e-8d51-1f9c0e6a4b27";
+
+  before(async () => {
+    ca = makeTestCa();
+    proxy = await startTinyproxy();
+    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY }, tls: { key: ca.key, cert: ca.cert } });
+    const url = await emu.start();
+    emu.addServer({ id: SERVER, osType: "Linux" });
+    dir = installConsumer();
+    session = stackSession({
+      programDir: dir,
+      statePath: path.join(dir, "state.json"),
+      sentinels: SENTINELS,
+      engineOptions: {
+        // Only keys of the official provider, as `pulumi config set huaweicloud:…` writes them (objects as JSON).
+        config: {
+          "huaweicloud:accessKey": DEFAULT_AK,
+          "huaweicloud:secretKey": SECRET_KEY,
+          "huaweicloud:region": "cn-north-4",
+          "huaweicloud:projectId": DEFAULT_PROJECT,
+          "huaweicloud:endpoints": JSON.stringify({ bms: url, iam: url }),
+          "huaweicloud:cacertFile": ca.caFile,
+          "huaweicloud:maxRetries": "3",
+          "huaweicloud:assumeRole": JSON.stringify({ agencyName: "bms-operator", domainName: "owner-account" }),
+        },
+        secretConfigKeys: ["huaweicloud:secretKey"],
+        hostEnv: { HTTPS_PROXY: proxy.url },
+      },
+    });
+    // No endpoint input: the resource takes the BMS endpoint from huaweicloud:endpoints.
+    program = registrations(dir, { base: [{ kind: "BmsPassword", name: "os", args: { serverId: SERVER, password: PW } }] });
+    urn = session.engine().urn(program.base[0]);
+  });
+  after(async () => {
+    await emu.close();
+    await proxy.stop();
+    ca.cleanup();
+    removeConsumer(dir);
+  });
+
+  it("up: through the proxy, over TLS checked against cacertFile, with the agency's temporary credentials; second plan empty", async () => {
+    const { result } = await session.run((e) => e.up(program.base));
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.byOp, { create: [urn] });
+    assert.equal(emu.server(SERVER).resets, 1);
+    const sts = emu.requests.filter((r) => r.api === "securitytokens");
+    assert.equal(sts.length, 1);
+    assert.equal(sts[0].accessKey, DEFAULT_AK);
+    const bms = emu.requests.filter((r) => r.api !== "securitytokens");
+    assert.ok(bms.every((r) => emu.temporary.get(r.accessKey)?.kind === "agency"), "every BMS call signed with the agency's credentials");
+    const port = new URL(emu.url).port;
+    const tunnels = (proxy.log().match(new RegExp(`CONNECT 127\\.0\\.0\\.1:${port}`, "g")) || []).length;
+    assert.equal(tunnels, emu.requests.length, "every request went through the proxy");
+    const { result: preview } = await session.run((e) => e.preview(program.base));
+    assert.deepEqual(preview.changes, []);
+  });
+
+  it("refresh and destroy work the same way", async () => {
+    const { result: refreshed } = await session.run((e) => e.refresh());
+    assert.deepEqual(refreshed.errors, []);
+    assert.deepEqual(refreshed.changes, []);
+    const { result, engine: e } = await session.run((e) => e.destroy());
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(e.resources, []);
+  });
+
+  it("no secret key or password anywhere outside a secret", () => session.assertNoLeaks({ minStates: 4 }));
+});

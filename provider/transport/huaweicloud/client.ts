@@ -332,7 +332,7 @@ function transportError(e: unknown, call: { api: string; method: string; serverI
         const status = typeof err.statusCode === "number" ? err.statusCode : 0;
         return new CredentialsError("HWC_PROXY_FAILED", {
             message: `the proxy ${proxy ?? ""} refused to open a tunnel to ${call.endpoint ?? "the endpoint"} (HTTP ${status})`,
-            hint: status === 407 ? "the proxy wants credentials: put them in the proxy URL (http://user:password@host:port), percent-encoded" : status === 403 ? "the proxy does not allow this destination or port: ask its administrator, or list the host in NO_PROXY" : "check the proxy; the request was not sent",
+            hint: status === 407 || status === 401 ? "the proxy wants credentials: put them in the proxy URL (http://user:password@host:port), percent-encoded" : status === 403 ? "the proxy does not allow this destination or port: ask its administrator, or list the host in NO_PROXY" : "check the proxy; the request was not sent",
             transient: status >= 500,
             context,
             cause: e,

@@ -176,7 +176,10 @@ export function createTransport(options: TransportOptions = {}): HttpTransport {
                 openTunnel(route, url.hostname, port, (x) => live.push(x)).then((socket) => {
                     live.push(socket);
                     send(https, {
-                        ...base,
+                        method: request.method,
+                        headers,
+                        // No agent: only then does Node use createConnection (agent: false would dial directly).
+                        agent: undefined,
                         host: hostname,
                         port,
                         path: `${url.pathname}${url.search}`,
