@@ -45,7 +45,9 @@ describe("BmsPassword credential chain against the emulator", () => {
   const currentOverrides = () => globalThis[Symbol.for("pulumi-bmc-credentials.bmsPassword")].overrides;
   const capture = async (fn) => {
     try {
-      return await fn();
+      const result = await fn();
+      texts.push(JSON.stringify(result));
+      return result;
     } catch (e) {
       texts.push(String(e), e.stack ?? "", JSON.stringify(e.context ?? {}), e.hint ?? "");
       throw e;
@@ -57,10 +59,14 @@ describe("BmsPassword credential chain against the emulator", () => {
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const t of texts) for (const s of SENTINELS) assert.ok(!t.includes(s), `a secret leaked: ${t.slice(0, 200)}`);
+    assert.ok(issued.length >= 10, `${issued.length} temporary secrets checked`);
+    for (const t of texts) for (const s of [...SENTINELS, ...issued]) assert.ok(!t.includes(s), `a secret leaked: ${t.slice(0, 200)}`);
   });
+  // Temporary secret keys and security tokens the emulator issued (metadata, agency, given): secrets too.
+  const issued = [];
   afterEach(async () => {
     if (h) {
+      for (const lease of h.emu.temporary.values()) issued.push(lease.sk, lease.token);
       texts.push(...h.logs);
       for (const r of h.emu.requests) texts.push(r.url, r.api === "reset" ? "" : r.body);
       await h.teardown();
