@@ -21,31 +21,35 @@ const SERVER_B = "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61";
 const OLD_PROVIDER =
   'exports.handler = () => { console.error("old-provider-code loaded"); return require("pulumi-bmc-credentials/providers/bms-password"); };\n';
 
+/**
+ * An emulator with the given servers and a consumer project whose stack config holds the emulator's key pair (the
+ * secret key as a secret), plus `config` and the provider process's `hostEnv`.
+ */
+async function bmsStack({ servers, emulator = {}, config = () => ({}), hostEnv = {} }) {
+  const emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY }, ...emulator });
+  const url = await emu.start();
+  for (const s of servers) emu.addServer({ osType: "Linux", ...s });
+  const dir = installConsumer();
+  const session = stackSession({
+    programDir: dir,
+    statePath: path.join(dir, "state.json"),
+    sentinels: SENTINELS,
+    engineOptions: {
+      config: { "huaweicloud:accessKey": DEFAULT_AK, "huaweicloud:secretKey": SECRET_KEY, "huaweicloud:projectId": DEFAULT_PROJECT, ...config(url) },
+      secretConfigKeys: ["huaweicloud:secretKey"],
+      hostEnv,
+    },
+  });
+  return { emu, url, dir, session, close: async () => (await emu.close(), removeConsumer(dir)) };
+}
+
 describe("engine: BmsPassword lifecycle through the dynamic-provider process", function () {
   this.timeout(120000);
   let emu, url, dir, program, urn, session, run, engine;
   const resets = (id) => emu.server(id).resets;
 
   before(async () => {
-    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY } });
-    url = await emu.start();
-    emu.addServer({ id: SERVER_A, osType: "Linux" });
-    emu.addServer({ id: SERVER_B, osType: "Linux" });
-    dir = installConsumer();
-    session = stackSession({
-      programDir: dir,
-      statePath: path.join(dir, "state.json"),
-      sentinels: SENTINELS,
-      engineOptions: {
-        config: {
-          "huaweicloud:accessKey": DEFAULT_AK,
-          "huaweicloud:secretKey": SECRET_KEY,
-          "huaweicloud:projectId": DEFAULT_PROJECT,
-          "huaweicloud:region": "cn-north-4",
-        },
-        secretConfigKeys: ["huaweicloud:secretKey"],
-      },
-    });
+    ({ emu, url, dir, session } = await bmsStack({ servers: [{ id: SERVER_A }, { id: SERVER_B }], config: () => ({ "huaweicloud:region": "cn-north-4" }) }));
     ({ run, engine } = session);
     const root = (args = {}) => [{ kind: "BmsPassword", name: "root", args: { serverId: SERVER_A, password: PW, endpoint: url, ...args } }];
     program = registrations(dir, {
@@ -168,28 +172,13 @@ describe("engine: BmsPassword lifecycle through the dynamic-provider process", f
 
 describe("engine: BmsPassword plans settle (issue 14)", function () {
   this.timeout(120000);
-  let emu, url, dir, session;
+  let emu, url, dir, session, close;
   const SERVER_OFF = "5d0d5e3a-6a51-4d3e-9f0e-2b8c1f1a7c90";
 
   before(async () => {
-    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY } });
-    url = await emu.start();
-    emu.addServer({ id: SERVER_OFF, osType: "Linux", status: "SHUTOFF" });
-    dir = installConsumer();
-    session = stackSession({
-      programDir: dir,
-      statePath: path.join(dir, "state.json"),
-      sentinels: SENTINELS,
-      engineOptions: {
-        config: { "huaweicloud:accessKey": DEFAULT_AK, "huaweicloud:secretKey": SECRET_KEY, "huaweicloud:projectId": DEFAULT_PROJECT },
-        secretConfigKeys: ["huaweicloud:secretKey"],
-      },
-    });
+    ({ emu, url, dir, session, close } = await bmsStack({ servers: [{ id: SERVER_OFF, status: "SHUTOFF" }] }));
   });
-  after(async () => {
-    await emu.close();
-    removeConsumer(dir);
-  });
+  after(() => close());
 
   it("restart: hard on a SHUTOFF server: up resets once, the second plan is empty, a second up sends nothing", async () => {
     const program = registrations(dir, { off: [{ kind: "BmsPassword", name: "off", args: { serverId: SERVER_OFF, password: PW, endpoint: url, restart: "hard" } }] });
@@ -230,45 +219,33 @@ describe("engine: a stack configured for the official provider (@huaweicloudos/p
   this.timeout(120000);
   const { makeTestCa } = require("../lab/test-ca");
   const { startTinyproxy } = require("../lab/tinyproxy");
-  let emu, ca, proxy, dir, session, program, urn;
+  let emu, ca, proxy, dir, session, close, program, urn;
   const SERVER = "9c7c2b9e-3f3a-4a8e-8d51-1f9c0e6a4b27";
 
   before(async () => {
     ca = makeTestCa();
     proxy = await startTinyproxy();
-    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY }, tls: { key: ca.key, cert: ca.cert } });
-    const url = await emu.start();
-    emu.addServer({ id: SERVER, osType: "Linux" });
-    dir = installConsumer();
-    session = stackSession({
-      programDir: dir,
-      statePath: path.join(dir, "state.json"),
-      sentinels: SENTINELS,
-      engineOptions: {
-        // Only keys of the official provider, as `pulumi config set huaweicloud:…` writes them (objects as JSON).
-        config: {
-          "huaweicloud:accessKey": DEFAULT_AK,
-          "huaweicloud:secretKey": SECRET_KEY,
-          "huaweicloud:region": "cn-north-4",
-          "huaweicloud:projectId": DEFAULT_PROJECT,
-          "huaweicloud:endpoints": JSON.stringify({ bms: url, iam: url }),
-          "huaweicloud:cacertFile": ca.caFile,
-          "huaweicloud:maxRetries": "3",
-          "huaweicloud:assumeRole": JSON.stringify({ agencyName: "bms-operator", domainName: "owner-account" }),
-        },
-        secretConfigKeys: ["huaweicloud:secretKey"],
-        hostEnv: { HTTPS_PROXY: proxy.url },
-      },
-    });
+    ({ emu, dir, session, close } = await bmsStack({
+      servers: [{ id: SERVER }],
+      emulator: { tls: { key: ca.key, cert: ca.cert } },
+      // Only keys of the official provider, as `pulumi config set huaweicloud:…` writes them (objects as JSON).
+      config: (url) => ({
+        "huaweicloud:region": "cn-north-4",
+        "huaweicloud:endpoints": JSON.stringify({ bms: url, iam: url }),
+        "huaweicloud:cacertFile": ca.caFile,
+        "huaweicloud:maxRetries": "3",
+        "huaweicloud:assumeRole": JSON.stringify({ agencyName: "bms-operator", domainName: "owner-account" }),
+      }),
+      hostEnv: { HTTPS_PROXY: proxy.url },
+    }));
     // No endpoint input: the resource takes the BMS endpoint from huaweicloud:endpoints.
     program = registrations(dir, { base: [{ kind: "BmsPassword", name: "os", args: { serverId: SERVER, password: PW } }] });
     urn = session.engine().urn(program.base[0]);
   });
   after(async () => {
-    await emu.close();
+    await close();
     await proxy.stop();
     ca.cleanup();
-    removeConsumer(dir);
   });
 
   it("up: through the proxy, over TLS checked against cacertFile, with the agency's temporary credentials; second plan empty", async () => {

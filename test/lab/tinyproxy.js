@@ -9,6 +9,7 @@ const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
 const { spawn, execFileSync } = require("node:child_process");
+const { freeTcpPort } = require("./sshd");
 
 function tinyproxyPath() {
   for (const p of ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]) if (fs.existsSync(p)) return p;
@@ -17,17 +18,6 @@ function tinyproxyPath() {
   } catch {
     throw new Error("tinyproxy is not installed: apt-get install tinyproxy (bash .ci/run does)");
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port, deadlineMs) {
@@ -50,7 +40,7 @@ async function waitForPort(port, deadlineMs) {
  */
 async function startTinyproxy(auth) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tinyproxy-"));
-  const port = await freePort();
+  const port = await freeTcpPort();
   const logFile = path.join(dir, "tinyproxy.log");
   const conf = [
     `Port ${port}`,
