@@ -452,7 +452,8 @@ describe("BmsPassword against the emulator", () => {
 
     describe("the password travels only in the PUT reset body", () => {
         it("no request, URL, header, log line, error or check failure carries it elsewhere", async () => {
-            h = await setup({ timeoutMs: 300 });
+            // The deadline leaves room for a loaded machine; the delayed reset outlasts it on purpose.
+            h = await setup({ timeoutMs: 1000 });
             server = h.emu.addServer({});
             const texts = [];
             const capture = async (fn) => {
@@ -466,7 +467,7 @@ describe("BmsPassword against the emulator", () => {
             // Errors of every kind with the sentinel in flight.
             h.emu.inject({ api: "reset", kind: "status", status: 429, retryAfter: 1 });
             h.emu.inject({ api: "reset", kind: "drop" });
-            h.emu.inject({ api: "reset", kind: "delay", ms: 1000 });
+            h.emu.inject({ api: "reset", kind: "delay", ms: 3000 });
             h.emu.inject({ api: "reset", kind: "bms-error", code: "BMS.0001", message: `Fail to parse request, reason: ${SENTINEL}` });
             await capture(() => provider.create(inputs()));
             h.emu.server(server.id).failNextReboot = true;
