@@ -219,6 +219,60 @@ describe("BmsPassword credential chain against the emulator", () => {
     });
   });
 
+  describe("the other settings reach the client", () => {
+    // A transport that records where requests go and refuses them: endpoints are checked without DNS.
+    const recorder = () => {
+      const urls = [];
+      const transport = async (req) => {
+        urls.push(req.url);
+        throw Object.assign(new Error("refused"), { code: "ECONNREFUSED" });
+      };
+      return { urls, transport };
+    };
+    const runtimeApi = require("../../dist/bmsPassword/runtime");
+
+    it("cloud and region build https://bms.{region}.{cloud}; endpoints.bms overrides it; the resource's endpoint overrides both", async () => {
+      await start({ env: { HW_ACCESS_KEY: DEFAULT_AK, HW_SECRET_KEY: DEFAULT_SK } });
+      const rec = recorder();
+      runtimeApi.setBmsPasswordRuntime({ ...currentOverrides(), transport: rec.transport, attempts: 1 });
+      const hosts = [];
+      for (const [config, endpoint] of [
+        [{ region: "ap-southeast-3", cloud: "example-cloud.test" }, undefined],
+        [{ region: "eu-west-101" }, undefined],
+        [{ region: "ap-southeast-3", endpoints: { bms: "bms.private.example.test" } }, undefined],
+        [{ region: "ap-southeast-3", endpoints: { bms: "bms.private.example.test" } }, "https://bms.input.example.test"],
+      ]) {
+        runtimeApi.setHuaweiConfig(config);
+        await rejection(() => provider.create(inputs({ endpoint })));
+        hosts.push(new URL(rec.urls.at(-1)).host);
+      }
+      assert.deepEqual(hosts, ["bms.ap-southeast-3.example-cloud.test", "bms.eu-west-101.myhuaweicloud.eu", "bms.private.example.test", "bms.input.example.test"]);
+    });
+
+    it("the IAM project lookup goes to endpoints.iam, else https://iam.{region}.{cloud}", async () => {
+      await start({ env: { HW_ACCESS_KEY: DEFAULT_AK, HW_SECRET_KEY: DEFAULT_SK, HW_PROJECT_ID: undefined } });
+      const rec = recorder();
+      runtimeApi.setBmsPasswordRuntime({ ...currentOverrides(), transport: rec.transport, attempts: 1 });
+      runtimeApi.setHuaweiConfig({ region: "ap-southeast-3", cloud: "example-cloud.test" });
+      await rejection(() => provider.create(inputs({ endpoint: undefined })));
+      assert.equal(new URL(rec.urls.at(-1)).host, "iam.ap-southeast-3.example-cloud.test");
+      runtimeApi.setHuaweiConfig({ region: "ap-southeast-3", endpoints: JSON.stringify({ iam: "https://iam.private.example.test" }) });
+      await rejection(() => provider.create(inputs({ endpoint: undefined })));
+      assert.equal(rec.urls.at(-1), "https://iam.private.example.test/v3/projects?name=ap-southeast-3");
+    });
+
+    it("maxRetries: HW_MAX_RETRIES=1 means two attempts; huaweicloud:maxRetries wins over it", async () => {
+      await start({ env: { HW_ACCESS_KEY: "AKENV0000000000000AA", HW_SECRET_KEY: SK_ENV, HW_MAX_RETRIES: "1" } });
+      runtimeApi.setBmsPasswordRuntime({ ...currentOverrides(), attempts: undefined });
+      h.emu.inject({ api: "details", kind: "status", status: 502, times: 100 });
+      await rejection(() => provider.create(inputs()));
+      assert.equal(h.emu.requests.filter((r) => r.api === "details").length, 2);
+      runtimeApi.setHuaweiConfig({ maxRetries: "3" });
+      await rejection(() => provider.create(inputs()));
+      assert.equal(h.emu.requests.filter((r) => r.api === "details").length, 2 + 4);
+    });
+  });
+
   describe("renewal during a long run (virtual clock)", function () {
     this.timeout(120000);
 

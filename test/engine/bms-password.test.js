@@ -23,21 +23,24 @@ const OLD_PROVIDER =
 
 /**
  * An emulator with the given servers and a consumer project whose stack config holds the emulator's key pair (the
- * secret key as a secret), plus `config` and the provider process's `hostEnv`.
+ * secret key as a secret) — or, with `metadata`, no credentials at all and the emulator's ECS metadata service as the
+ * provider process's — plus `config` and the provider process's `hostEnv`.
  */
-async function bmsStack({ servers, emulator = {}, config = () => ({}), hostEnv = {} }) {
+async function bmsStack({ servers, emulator = {}, config = () => ({}), hostEnv = {}, metadata = false }) {
   const emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY }, ...emulator });
   const url = await emu.start();
   for (const s of servers) emu.addServer({ osType: "Linux", ...s });
+  const keys = metadata ? {} : { "huaweicloud:accessKey": DEFAULT_AK, "huaweicloud:secretKey": SECRET_KEY };
+  const seam = metadata ? { PULUMI_BMC_HW_METADATA_URL: await emu.startMetadata() } : {};
   const dir = installConsumer();
   const session = stackSession({
     programDir: dir,
     statePath: path.join(dir, "state.json"),
     sentinels: SENTINELS,
     engineOptions: {
-      config: { "huaweicloud:accessKey": DEFAULT_AK, "huaweicloud:secretKey": SECRET_KEY, "huaweicloud:projectId": DEFAULT_PROJECT, ...config(url) },
+      config: { ...keys, "huaweicloud:projectId": DEFAULT_PROJECT, ...config(url) },
       secretConfigKeys: ["huaweicloud:secretKey"],
-      hostEnv,
+      hostEnv: { ...seam, ...hostEnv },
     },
   });
   return { emu, url, dir, session, close: async () => (await emu.close(), removeConsumer(dir)) };
@@ -275,4 +278,29 @@ describe("engine: a stack configured for the official provider (@huaweicloudos/p
   });
 
   it("no secret key or password anywhere outside a secret", () => session.assertNoLeaks({ minStates: 4 }));
+});
+
+describe("engine: on an ECS with an agency, no credentials configured: the metadata service's", function () {
+  this.timeout(120000);
+  let emu, dir, session, close, program;
+  const SERVER = "4d3b1a0e-2c5f-4e8a-9b7d-6f1e0c2a3b58";
+
+  before(async () => {
+    ({ emu, dir, session, close } = await bmsStack({ servers: [{ id: SERVER }], metadata: true, config: (url) => ({ "huaweicloud:endpoints": JSON.stringify({ bms: url }) }) }));
+    program = registrations(dir, { base: [{ kind: "BmsPassword", name: "os", args: { serverId: SERVER, password: PW } }] });
+  });
+  after(() => close());
+
+  it("up signs with the temporary credentials from the metadata service (seam passed to the provider process); plan empty after", async () => {
+    const { result } = await session.run((e) => e.up(program.base));
+    assert.deepEqual(result.errors, []);
+    assert.equal(emu.metadataRequests.length, 1);
+    assert.ok(emu.requests.length >= 3 && emu.requests.every((r) => r.accessKey === emu.metadataRequests[0].ak));
+    const { result: preview } = await session.run((e) => e.preview(program.base));
+    assert.deepEqual(preview.changes, []);
+    const { result: destroyed } = await session.run((e) => e.destroy());
+    assert.deepEqual(destroyed.errors, []);
+  });
+
+  it("no sentinel leaked", () => session.assertNoLeaks({ minStates: 3 }));
 });
