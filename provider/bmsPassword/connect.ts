@@ -9,7 +9,7 @@ import { X509Certificate } from "crypto";
 import { CredentialsError } from "../shared/errors";
 import { registerSecrets } from "../shared/redact";
 import { HuaweiClient, type ClientRuntime } from "../transport/huaweicloud/client";
-import { METADATA_URL, resolveChain } from "../transport/huaweicloud/credentials";
+import { expandHome, METADATA_URL, resolveChain } from "../transport/huaweicloud/credentials";
 import { createTransport, type HttpTransport } from "../transport/huaweicloud/http";
 import { proxySecrets, type Environment } from "../transport/huaweicloud/proxy";
 import { resolveSettings, settingSecrets, type HuaweiSettings, type Sourced } from "../transport/huaweicloud/settings";
@@ -43,7 +43,7 @@ function transportFor(rt: BmsPasswordRuntime, settings: HuaweiSettings, env: Env
 }
 
 function readCaFile(rt: BmsPasswordRuntime, file: Sourced<string>): string {
-    const path = file.value.startsWith("~/") ? `${rt.homeDir}${file.value.slice(1)}` : file.value;
+    const path = expandHome(file.value, rt.homeDir);
     let pem: string;
     try {
         pem = rt.readFile(path);

@@ -213,9 +213,13 @@ export interface ResolvedChain {
     agency?: AgencySpec;
 }
 
+/** `~/x` → `<home>/x`, as the official provider expands its file settings. */
+export function expandHome(path: string, homeDir: string): string {
+    return path === "~" || path.startsWith("~/") ? `${homeDir}${path.slice(1)}` : path;
+}
+
 function readSharedProfile(settings: NonNullable<HuaweiSettings["sharedConfig"]>, deps: ChainDeps): SharedProfile {
-    const raw = settings.path ?? `${deps.homeDir}/.hcloud/config.json`;
-    const path = raw.startsWith("~/") ? `${deps.homeDir}${raw.slice(1)}` : raw;
+    const path = expandHome(settings.path ?? "~/.hcloud/config.json", deps.homeDir);
     let text: string;
     try {
         text = deps.readFile(path);
