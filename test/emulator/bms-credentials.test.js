@@ -115,6 +115,18 @@ describe("BmsPassword credential chain against the emulator", () => {
       assert.ok(h.emu.requests.every((r) => r.headers["x-security-token"] === lease.token));
     });
 
+    it("3c. HW_PROFILE alone reads the default ~/.hcloud/config.json; a ~/ path is expanded too", async () => {
+      const home = fs.mkdtempSync(path.join(dir, "home-"));
+      fs.mkdirSync(path.join(home, ".hcloud"));
+      fs.writeFileSync(path.join(home, ".hcloud", "config.json"), JSON.stringify({ current: "x", profiles: [fileProfile({ name: "ops" })] }));
+      await start({ env: { HW_PROFILE: "ops" } });
+      require("../../dist/bmsPassword/runtime").setBmsPasswordRuntime({ ...currentOverrides(), homeDir: home });
+      await capture(() => provider.create(inputs()));
+      assert.deepEqual(signers(), ["AKFILE00000000000AAA"]);
+      require("../../dist/bmsPassword/runtime").setHuaweiConfig({ sharedConfigFile: "~/.hcloud/config.json", profile: "ops" });
+      await capture(() => provider.create(inputs()));
+    });
+
     it("4. then the ECS metadata service's temporary credentials (signed with their security token)", async () => {
       await start({ metadata: true });
       await capture(() => provider.create(inputs()));
