@@ -56,8 +56,8 @@ export class VirtualBmc implements ServerHost {
     readonly lanChannels: readonly number[];
     readonly cipherSuites: readonly number[];
     setInProgress = 0;
-    /** Datagrams received and sent, for benchmarks and tests. */
-    readonly counts = { received: 0, sent: 0, errors: 0 };
+    /** Datagrams received and sent, internal errors, and sessions opened per cipher suite, for benchmarks and tests. */
+    readonly counts = { received: 0, sent: 0, errors: 0, logins: {} as Record<number, number> };
 
     private readonly server: RmcpServer;
     private socket?: dgram.Socket;
@@ -134,6 +134,10 @@ export class VirtualBmc implements ServerHost {
             this.accounts.resetToFactory();
         }
         this.downUntil = options.downMs ? this.clock.now() + options.downMs : 0;
+    }
+
+    loggedIn(suite: number): void {
+        this.counts.logins[suite] = (this.counts.logins[suite] ?? 0) + 1;
     }
 
     /** Sessions in the table, setups included. */

@@ -108,8 +108,8 @@ export interface LabBmc {
     restart(options?: { users?: "keep" | "reset"; downMs?: number }): void;
     /** Sessions open now (setups included). */
     sessions(): number;
-    /** Datagrams received, sent and internal errors (a garbage datagram that broke something). */
-    counts(): { received: number; sent: number; errors: number };
+    /** Datagrams received and sent, internal errors (a datagram that broke something), sessions opened per cipher suite. */
+    counts(): { received: number; sent: number; errors: number; logins: Record<number, number> };
     /** The underlying virtual BMC. */
     readonly bmc: VirtualBmc;
 }
@@ -207,7 +207,7 @@ function wrap(bmc: VirtualBmc, index: number, admin: { name: string; slot: numbe
         },
         restart: (options) => bmc.restart(options),
         sessions: () => bmc.sessionCount(),
-        counts: () => ({ ...bmc.counts }),
+        counts: () => ({ ...bmc.counts, logins: { ...bmc.counts.logins } }),
     };
 }
 

@@ -59,6 +59,8 @@ export interface ServerHost extends CommandHost {
     readonly idleTimeoutMs: number;
     readonly faults: Faults;
     send(datagram: Buffer, peer: Peer): void;
+    /** A session became active (for the lab's counts). */
+    loggedIn(suite: number, slot: number): void;
 }
 
 interface Session extends CommandSession {
@@ -293,7 +295,9 @@ export class RmcpServer {
             username: r.username,
         };
         const key = found.candidate.key;
-        const code = rakp2Code(session.suite, this.host.faults.impostor ? randomBytes(20) : key, exchange);
+        // RAKP-none (suite 0, only when asked for) proves nothing: no code, and any RAKP 3 is accepted.
+        const authenticates = session.suite.authAlg !== 0;
+        const code = authenticates ? rakp2Code(session.suite, this.host.faults.impostor ? randomBytes(20) : key, exchange) : Buffer.alloc(0);
         const now = this.host.clock.now();
         session.state = "rakp2";
         session.maxPrivilege = Math.min(role, allowed);
@@ -326,22 +330,24 @@ export class RmcpServer {
             fail(r.status);
             return;
         }
-        if (!r.code || !macEqual(r.code, rakp3Code(session.suite, key, exchange))) {
+        const authenticates = session.suite.authAlg !== 0;
+        if (authenticates && (!r.code || !macEqual(r.code, rakp3Code(session.suite, key, exchange)))) {
             fail(RMCP_STATUS.invalidIntegrityCheckValue);
             return;
         }
         this.host.accounts.recordLogin(slot, true);
         // A retry that got through: the RAKP 2s this console left unanswered for this slot were lost packets.
         this.unanswered = this.unanswered.filter((u) => !(u.slot === slot && samePeer(u.peer, peer)));
-        const sik = sessionIntegrityKey(session.suite, key, exchange);
-        const keys = sessionKeys(session.suite, sik);
+        const sik = authenticates ? sessionIntegrityKey(session.suite, key, exchange) : Buffer.alloc(0);
+        const keys = authenticates ? sessionKeys(session.suite, sik) : { k1: Buffer.alloc(0), k2: Buffer.alloc(0) };
         const now = this.host.clock.now();
         session.state = "active";
         session.cipher = { suite: session.suite, k1: keys.k1, k2: keys.k2 };
         session.window = new InboundWindow();
         session.privilege = Math.min(LEVEL.user, session.maxPrivilege);
         session.lastActivity = now;
-        this.sendSetup(PAYLOAD.rakp4, encodeRakp4({ tag: r.tag, status: RMCP_STATUS.ok, consoleSessionId: session.consoleSessionId, icv: rakp4Icv(session.suite, sik, exchange) }), peer);
+        this.host.loggedIn(session.suite.id, slot);
+        this.sendSetup(PAYLOAD.rakp4, encodeRakp4({ tag: r.tag, status: RMCP_STATUS.ok, consoleSessionId: session.consoleSessionId, icv: authenticates ? rakp4Icv(session.suite, sik, exchange) : Buffer.alloc(0) }), peer);
     }
 
     private inSession(buf: Buffer, peer: Peer): void {
