@@ -20,8 +20,11 @@ export interface FaultPlan {
      * does). `scope: "session"` holds only in-session packets: logins still work, commands hang.
      */
     stall?: { scope: "all" | "session" };
-    /** Answer in-session commands with 0xC0 (node busy): the next `count`, or every one when `count` is omitted. */
-    busy?: { count?: number };
+    /**
+     * Answer in-session commands with 0xC0 (node busy): the next `count`, or every one when `count` is omitted; only
+     * the command `netFn`/`cmd` when given (clients send probes of their own after logging in).
+     */
+    busy?: { count?: number; netFn?: number; cmd?: number };
     /** Answer every in-session command with 0xFF (unspecified error); logins still succeed. */
     unspecified?: boolean;
     /** Answer RAKP 1 with an HMAC made with the wrong key: a careful client refuses to go on. */
@@ -97,7 +100,7 @@ export class Faults {
             return 0xff;
         }
         const b = this.plan.busy;
-        if (b) {
+        if (b && (b.netFn === undefined || b.netFn === netFn) && (b.cmd === undefined || b.cmd === cmd)) {
             if (b.count === undefined) return 0xc0;
             if (this.busyLeft > 0) {
                 this.busyLeft--;

@@ -303,7 +303,10 @@ export class RmcpServer {
         session.maxPrivilege = Math.min(role, allowed);
         session.rakp = { exchange, slot: found.candidate.slot, key, sentAt: now, tag: r.tag };
         this.unanswered = this.unanswered.filter((u) => u.bmcSessionId !== session.bmcSessionId);
-        this.unanswered.push({ slot: found.candidate.slot, peer: { ...peer }, sentAt: now, bmcSessionId: session.bmcSessionId });
+        // An impostor cannot expect an answer: the client is right to stop, and nothing counts against the account.
+        if (authenticates && !this.host.faults.impostor) {
+            this.unanswered.push({ slot: found.candidate.slot, peer: { ...peer }, sentAt: now, bmcSessionId: session.bmcSessionId });
+        }
         this.sendSetup(
             PAYLOAD.rakp2,
             encodeRakp2({ tag: r.tag, status: RMCP_STATUS.ok, consoleSessionId: session.consoleSessionId, bmcRandom: exchange.bmcRandom, bmcGuid: exchange.bmcGuid, code }),

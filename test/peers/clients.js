@@ -65,10 +65,10 @@ function run(script, args, { fds = {}, input, timeoutMs = 60000 } = {}) {
 
 /**
  * ipmitool against a lab BMC: one session running `commands` (lines of an exec file: the new users' passwords travel
- * there, never in argv). `suite` 17, 3 (or 0), or "auto" (no -C: ipmitool asks Get Channel Cipher Suites), `privilege` the -L level (default ADMINISTRATOR).
+ * there, never in argv), `-N 1 -R retries` (default 1). `suite` 17, 3 (or 0), or "auto" (no -C: ipmitool asks Get Channel Cipher Suites), `privilege` the -L level (default ADMINISTRATOR).
  */
-function ipmitool(bmc, { user, password, suite = 17, privilege = "ADMINISTRATOR", verbose = false }, commands) {
-  const args = ["-I", "lanplus", "-H", bmc.host, "-p", String(bmc.port), "-U", user, ...(suite === "auto" ? [] : ["-C", String(suite)]), "-L", privilege, "-N", "1", "-R", "1"];
+function ipmitool(bmc, { user, password, suite = 17, privilege = "ADMINISTRATOR", verbose = false, retries = 1 }, commands) {
+  const args = ["-I", "lanplus", "-H", bmc.host, "-p", String(bmc.port), "-U", user, ...(suite === "auto" ? [] : ["-C", String(suite)]), "-L", privilege, "-N", "1", "-R", String(retries)];
   if (verbose) args.push("-v");
   const lines = Array.isArray(commands) ? commands : [commands];
   return run('exec ipmitool "$@" -f <(cat <&3) exec <(cat <&4)', args, { fds: { 3: `${password}\n`, 4: `${lines.join("\n")}\n` } });
