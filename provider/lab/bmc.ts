@@ -189,6 +189,11 @@ export class VirtualBmc implements ServerHost {
         }
     }
 
+    /** Handles a datagram as if it had arrived on the socket (faults apply). Answers go out through {@link send}. */
+    receive(buf: Buffer, peer: Peer): void {
+        this.onDatagram(buf, peer);
+    }
+
     private onDatagram(buf: Buffer, peer: Peer): void {
         this.counts.received++;
         if (this.downUntil && this.clock.now() < this.downUntil) return;
