@@ -3,7 +3,8 @@
 /**
  * `npm run bench [-- --bmcs N --rtt MS --loss PCT --parallel P --quick]`
  * `npm run bench -- --harness` (bench/harness-rss.js: 1000 resources through cmd/dynamic-provider, peak RSS) and
- * `npm run bench -- --bms` (bench/bms-rate.js: 500 BMS resets under the 50/min limit on a virtual clock).
+ * `npm run bench -- --bms` (bench/bms-rate.js: 500 BMS resets under the 50/min limit on a virtual clock) and
+ * `npm run bench -- --lab` (bench/lab-scale.js: 1000 virtual BMCs in one process against ipmi_sim processes).
  *
  * Side by side, in one run and interleaved per scenario: the BmcUser provider object, and the baseline a Pulumi user
  * writes today with @pulumi/command — one ipmitool process per step (`user set name`, `user set password`,
@@ -239,6 +240,8 @@ async function main() {
 
 if (process.argv.includes("--bms")) {
   require("./bms-rate");
+} else if (process.argv.includes("--lab")) {
+  require("./lab-scale");
 } else if (process.argv.includes("--harness")) {
   require("./harness-rss");
 } else {

@@ -126,6 +126,7 @@ export class RmcpServer {
 
     /** Expires setups and idle sessions and counts unanswered RAKP 2s. Called periodically by the lab. */
     sweep(): void {
+        if (this.sessions.size === 0 && this.unanswered.length === 0) return;
         const now = this.host.clock.now();
         for (const [id, s] of this.sessions) {
             if (s.state !== "active" ? now >= s.deadline : now - s.lastActivity >= this.host.idleTimeoutMs) {
