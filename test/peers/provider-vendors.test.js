@@ -88,7 +88,7 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     // Today the provider reads slot 17 first and reports the BMC's 0xC9 (parameter out of range) as BMC_COMMAND_REJECTED;
     // its own slot-limit refusals would be BMC_SLOT_OUT_OF_RANGE or BMC_VENDOR_RULE. Any of them leaves the BMC as it was.
     assert.ok(["BMC_SLOT_OUT_OF_RANGE", "BMC_VENDOR_RULE", "BMC_COMMAND_REJECTED"].includes(far.error?.code), far.error?.message);
-    assert.match(far.error.message, /slot=17|user 17|17/);
+    assert.match(far.error.message, /slot=17/);
     assert.equal(b.accounts().length, 16);
     assert.equal(b.account("far"), undefined);
   });
