@@ -302,6 +302,15 @@ function validSlot(host: CommandHost, id: number): boolean {
     return id >= 1 && id <= host.accounts.maxUsers;
 }
 
+/** The user id in a request byte (bits 5:0; bits 7:6 reserved), or the failure that refuses it. */
+function slotIn(host: CommandHost, byte: number): number | CommandResult {
+    const id = userId(byte);
+    if ((byte & 0xc0) !== 0 || id === 0) {
+        return fail(CC.invalidDataField);
+    }
+    return validSlot(host, id) ? id : fail(CC.parameterOutOfRange);
+}
+
 function isUnused(host: CommandHost, id: number): boolean {
     return host.accounts.name(id).length === 0 && id !== host.accounts.policy.nullUserSlot;
 }
@@ -360,12 +369,9 @@ function setUserName(host: CommandHost, data: Buffer): CommandResult {
     if (data.length !== 17) {
         return fail(CC.requestDataLengthInvalid);
     }
-    const id = userId(data[0]);
-    if ((data[0] & 0xc0) !== 0 || id === 0) {
-        return fail(CC.invalidDataField);
-    }
-    if (!validSlot(host, id)) {
-        return fail(CC.parameterOutOfRange);
+    const id = slotIn(host, data[0]);
+    if (typeof id !== "number") {
+        return id;
     }
     const r = host.accounts.setName(id, trimName(data.subarray(1)));
     return r === "ok" ? ok() : fail(refusalCode(host, r));
@@ -375,12 +381,9 @@ function getUserName(host: CommandHost, data: Buffer): CommandResult {
     if (data.length !== 1) {
         return fail(CC.requestDataLengthInvalid);
     }
-    const id = userId(data[0]);
-    if ((data[0] & 0xc0) !== 0 || id === 0) {
-        return fail(CC.invalidDataField);
-    }
-    if (!validSlot(host, id)) {
-        return fail(CC.parameterOutOfRange);
+    const id = slotIn(host, data[0]);
+    if (typeof id !== "number") {
+        return id;
     }
     const ipmi = host.personality.ipmi;
     let name = host.accounts.name(id);

@@ -31,11 +31,12 @@ async function blast(bmc, datagrams) {
 
 describe("peers: faults of the lab as ipmitool, pyghmi and FreeIPMI meet them", function () {
   this.timeout(90000);
+  const SETUP_MS = 1500;
   let lab, bmc;
 
   before(async () => {
     requirePeers();
-    lab = await startLab({ count: 1, setupTimeoutMs: 800 });
+    lab = await startLab({ count: 1, setupTimeoutMs: SETUP_MS });
     [bmc] = lab.bmcs;
   });
   afterEach(() => bmc.clearFaults());
@@ -109,7 +110,7 @@ describe("peers: faults of the lab as ipmitool, pyghmi and FreeIPMI meet them", 
     assert.match(f.text, /password invalid/);
     const p = await pyghmi(bmc, admin, []);
     assert.match(p.error, /Incorrect password provided/);
-    await sleep(1100);
+    await sleep(SETUP_MS + 300);
     assert.equal(bmc.account(2).failedLogins, 0);
   });
 
@@ -132,7 +133,7 @@ describe("peers: faults of the lab as ipmitool, pyghmi and FreeIPMI meet them", 
     const errorsBefore = bmc.counts().errors;
     await blast(bmc, junk);
     assert.equal(bmc.counts().errors, errorsBefore, "no datagram reached an unexpected code path");
-    await sleep(900); // setups opened by the valid-looking ones expire
+    await sleep(SETUP_MS + 300); // setups opened by the valid-looking ones expire
     assert.ok(await ipmitoolLogin(bmc, admin));
   });
 
@@ -145,7 +146,7 @@ describe("peers: faults of the lab as ipmitool, pyghmi and FreeIPMI meet them", 
     const full = await ipmitool(bmc, { ...admin, verbose: true }, ["raw 0x06 0x01"]);
     assert.equal(full.code, 1);
     assert.match(full.text, /insufficient resources for session/);
-    await sleep(1000);
+    await sleep(SETUP_MS + 300);
     assert.equal(bmc.sessions(), 0, "unfinished setups expire");
     assert.ok(await ipmitoolLogin(bmc, admin));
   });

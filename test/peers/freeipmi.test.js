@@ -13,7 +13,7 @@ const hex = (s, size) => [...Buffer.concat([Buffer.from(s, "latin1"), Buffer.all
 
 describe("peers: FreeIPMI 1.6.10 against the lab", function () {
   this.timeout(60000);
-  const SETUP_MS = 800;
+  const SETUP_MS = 1500;
   let lab, bmc, openbmc;
   const admin = { user: "ADMIN", password: "ADMIN", suite: 17 };
 

@@ -21,7 +21,7 @@ describe("peers: ipmitool 1.8.19 against the lab", function () {
   this.timeout(60000);
   let lab;
   // Short setup timeout: a RAKP 2 nobody answers counts as a failed login after 800 ms instead of 3 s.
-  const SETUP_MS = 800;
+  const SETUP_MS = 1500;
 
   before(async () => {
     requirePeers();

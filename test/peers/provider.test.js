@@ -37,7 +37,7 @@ const connection = (bmc, password, extra = {}) => ({ host: bmc.host, port: bmc.p
 
 describe("peers: the BmcUser provider on the lab (ipmitool transport, default suite 17)", function () {
   this.timeout(120000);
-  const SETUP_MS = 800;
+  const SETUP_MS = 1500;
   let lab, generic, openbmc, locky;
 
   before(async () => {

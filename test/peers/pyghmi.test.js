@@ -18,7 +18,7 @@ function ok(r) {
 
 describe("peers: pyghmi 1.5.34 client against the lab", function () {
   this.timeout(90000);
-  const SETUP_MS = 800;
+  const SETUP_MS = 1500;
   let lab, bmc, openbmc;
   const admin = { user: "ADMIN", password: "ADMIN" };
 
