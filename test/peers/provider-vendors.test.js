@@ -5,7 +5,7 @@
 // slots, HPE's "(Empty User)" names on LAN channel 2, Lenovo's 0xCC on unused and disabled slots, OpenBMC's 20 bytes.
 const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
-const { SentinelScan } = require("../lab/sentinels");
+const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
 const { forgetLogin, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
 const { requirePeers, ipmitoolLogin } = require("./clients");
@@ -13,26 +13,17 @@ const { requirePeers, ipmitoolLogin } = require("./clients");
 const PW = "Vendor-Lab-Ops-47!"; // 18 bytes; the four classes every personality wants
 const PW16 = "Vendor-Lab-Op16!"; // 16 bytes for Supermicro
 const PW20 = "Vendor-Lab-Obmc-20b!";
-const scan = new SentinelScan([PW, PW16, PW20]);
+const SENTINELS = [PW, PW16, PW20];
+const { checked, op } = providerScan(SENTINELS);
 const FACTORY = { supermicro: "ADMIN", dell: "calvin", hpe: "Label123", lenovo: "PASSW0RD", openbmc: "0penBmc" };
 
-async function checked(news) {
-  const r = await provider.check({}, news);
-  assert.deepEqual(r.failures, [], JSON.stringify(r.failures));
-  return { ...r.inputs, __provider: "test-provider-ref" };
-}
-
-async function create(news) {
-  const { result, error } = await scan.watch(() => provider.create(news));
-  if (result) scan.state(result);
-  return { result, error };
-}
+const create = (inputs) => op(() => provider.create(inputs));
 
 describe("peers: the provider's vendor profiles on the lab's personalities", function () {
   this.timeout(120000);
   let lab;
   const by = {};
-  const connection = (b) => ({ host: b.host, port: b.port, username: b.admin.name, password: FACTORY[b.vendor], timeoutSeconds: 1, retries: 1 });
+  const connection = (b) => ({ host: b.host, port: b.port, username: b.admin.name, password: FACTORY[b.vendor], timeoutSeconds: 2, retries: 1 });
 
   before(async () => {
     requirePeers();

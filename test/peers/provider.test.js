@@ -5,7 +5,7 @@
 // rest. What the BMC holds is read from the lab's table and, where a client can show it, with ipmitool out of band.
 const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
-const { SentinelScan } = require("../lab/sentinels");
+const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
 const { forgetLogin, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
 const { requirePeers, ipmitool, ipmitoolLogin } = require("./clients");
@@ -17,23 +17,10 @@ const VIEW = "Sentinel-Lab-View2!";
 const WRONG = "Sentinel-Lab-Wrong3";
 const WRONG2 = "Sentinel-Lab-Wrong4";
 const SENTINELS = [PW20, OPS, VIEW, WRONG, WRONG2];
-const scan = new SentinelScan(SENTINELS);
+const { scan, checked, op } = providerScan(SENTINELS);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function checked(news) {
-  const r = await provider.check({}, news);
-  assert.deepEqual(r.failures, [], JSON.stringify(r.failures));
-  return { ...r.inputs, __provider: "test-provider-ref" };
-}
-
-/** Runs a provider operation under the sentinel scan; returns its result or its (scanned) error. */
-async function op(fn) {
-  const { result, error } = await scan.watch(fn);
-  if (result) scan.state(result);
-  return { result, error };
-}
-
-const connection = (bmc, password, extra = {}) => ({ host: bmc.host, port: bmc.port, username: bmc.admin.name, password, timeoutSeconds: 1, retries: 1, ...extra });
+const connection = (bmc, password, extra = {}) => ({ host: bmc.host, port: bmc.port, username: bmc.admin.name, password, timeoutSeconds: 2, retries: 1, ...extra });
 
 describe("peers: the BmcUser provider on the lab (ipmitool transport, default suite 17)", function () {
   this.timeout(120000);
