@@ -68,8 +68,9 @@ function run(script, args, { fds = {}, input, timeoutMs = 60000 } = {}) {
  * there, never in argv), `-N 1 -R retries` (default 1). `suite` 17, 3 (or 0), or "auto" (no -C: ipmitool asks Get Channel Cipher Suites), `privilege` the -L level (default ADMINISTRATOR).
  */
 function ipmitool(bmc, { user, password, suite = 17, privilege = "ADMINISTRATOR", verbose = false, retries = 1 }, commands) {
+  // verbose: true = -v, 2 = -vv.
   const args = ["-I", "lanplus", "-H", bmc.host, "-p", String(bmc.port), "-U", user, ...(suite === "auto" ? [] : ["-C", String(suite)]), "-L", privilege, "-N", "1", "-R", String(retries)];
-  if (verbose) args.push("-v");
+  if (verbose) args.push(verbose === 2 ? "-vv" : "-v");
   const lines = Array.isArray(commands) ? commands : [commands];
   return run('exec ipmitool "$@" -f <(cat <&3) exec <(cat <&4)', args, { fds: { 3: `${password}\n`, 4: `${lines.join("\n")}\n` } });
 }

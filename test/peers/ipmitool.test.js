@@ -38,12 +38,22 @@ describe("peers: ipmitool 1.8.19 against the lab", function () {
         bmc = lab.bmcs[i];
       });
 
-      it("mc info names the manufacturer; the session used this suite", async () => {
+      it("mc info names the manufacturer; the session used this suite; Close Session is answered inside it", async () => {
         const before = bmc.counts().logins[suite] ?? 0;
-        const text = expectOk(await ipmitool(bmc, admin, ["mc info"]), "mc info");
+        const text = expectOk(await ipmitool(bmc, { ...admin, verbose: 2 }, ["mc info"]), "mc info");
         assert.match(text, /Manufacturer ID\s+:\s+32473/);
         assert.match(text, /IPMI Version\s+:\s+2\.0/);
+        assert.match(text, /Closed Session [0-9a-f]+/);
+        assert.doesNotMatch(text, /Close Session command failed/);
         assert.equal(bmc.counts().logins[suite], before + 1);
+        assert.equal(bmc.sessions(), 0, "the closed session is gone");
+      });
+
+      it("channel info: 802.3 LAN, multi-session, access mode always available (Get Channel Info and Get Channel Access)", async () => {
+        const text = expectOk(await ipmitool(bmc, admin, ["channel info 1"]), "channel info");
+        assert.match(text, /Channel Medium Type\s+:\s+802\.3 LAN/);
+        assert.match(text, /Session Support\s+:\s+multi-session/);
+        assert.match(text, /Access Mode\s+:\s+always available/);
       });
 
       it("user list shows the factory administrator on slot 2 and 15 slots", async () => {
@@ -96,6 +106,15 @@ describe("peers: ipmitool 1.8.19 against the lab", function () {
         const perCommand = await ipmitool(bmc, as("ops", TWENTY, "USER"), ["raw 0x06 0x44 0x01 0x02"]);
         assert.match(perCommand.text, /rsp=0xd4/);
         expectOk(await ipmitool(bmc, admin, ["user priv 3 3 1"]), "back to operator");
+      });
+
+      it("username/privilege lookup (-L LEVEL+): only the user's exact limit opens a session", async () => {
+        assert.ok(await ipmitoolLogin(bmc, as("ops", TWENTY, "OPERATOR+")));
+        for (const level of ["ADMINISTRATOR+", "USER+"]) {
+          const r = await ipmitool(bmc, { ...as("ops", TWENTY, level), verbose: true }, ["raw 0x06 0x01"]);
+          assert.equal(r.code, 1, level);
+          assert.match(r.text, /RAKP 2 message indicates an error : unauthorized name/, level);
+        }
       });
 
       it("user disable / enable: the enable status is its own bit, apart from IPMI messaging", async () => {
