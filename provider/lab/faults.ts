@@ -65,7 +65,8 @@ export class Faults {
     /** Whether to drop this incoming (`in`) or outgoing (`out`) datagram. */
     drop(direction: "in" | "out"): boolean {
         const d = this.plan.drop;
-        if (!d || (d.direction ?? "in") !== direction && d.direction !== "both") {
+        const applies = d && (d.direction === "both" || (d.direction ?? "in") === direction);
+        if (!applies) {
             return false;
         }
         let hit = false;
