@@ -5,6 +5,7 @@
  * `npm run bench -- --harness` (bench/harness-rss.js: 1000 resources through cmd/dynamic-provider, peak RSS) and
  * `npm run bench -- --bms` (bench/bms-rate.js: 500 BMS resets under the 50/min limit on a virtual clock) and
  * `npm run bench -- --redact` (bench/redact.js: redaction cost with 10-3000 registered secrets, against the baseline).
+ * `npm run bench -- --lab` (bench/lab-scale.js: 1000 virtual BMCs in one process against ipmi_sim processes).
  *
  * Side by side, in one run and interleaved per scenario: the BmcUser provider object, and the baseline a Pulumi user
  * writes today with @pulumi/command — one ipmitool process per step (`user set name`, `user set password`,
@@ -242,6 +243,8 @@ if (process.argv.includes("--bms")) {
   require("./bms-rate");
 } else if (process.argv.includes("--redact")) {
   require("./redact");
+} else if (process.argv.includes("--lab")) {
+  require("./lab-scale");
 } else if (process.argv.includes("--harness")) {
   require("./harness-rss");
 } else {
