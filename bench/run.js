@@ -5,7 +5,9 @@
  * `npm run bench -- --harness` (bench/harness-rss.js: 1000 resources through cmd/dynamic-provider, peak RSS) and
  * `npm run bench -- --bms` (bench/bms-rate.js: 500 BMS resets under the 50/min limit on a virtual clock) and
  * `npm run bench -- --fleet` (bench/fleet-lab.js: 1000 virtual BMCs x 1 account through cmd/dynamic-provider at
- * engine parallelism 64; needs the virtual BMC lab, `pulumi-bmc-credentials/lab`).
+ * engine parallelism 64, on the virtual BMC lab).
+ * `npm run bench -- --redact` (bench/redact.js: redaction cost with 10-3000 registered secrets, against the baseline).
+ * `npm run bench -- --lab` (bench/lab-scale.js: 1000 virtual BMCs in one process against ipmi_sim processes).
  *
  * Side by side, in one run and interleaved per scenario: the BmcUser provider object over each of its transports
  * (`bmc.transport`: native RMCP+, and ipmitool), and the baseline a Pulumi user writes today with @pulumi/command —
@@ -271,6 +273,10 @@ if (process.argv.includes("--bms")) {
   require("./bms-rate");
 } else if (process.argv.includes("--fleet")) {
   require("./fleet-lab");
+} else if (process.argv.includes("--redact")) {
+  require("./redact");
+} else if (process.argv.includes("--lab")) {
+  require("./lab-scale");
 } else if (process.argv.includes("--harness")) {
   require("./harness-rss");
 } else {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 "use strict";
 /**
- * `npm run demo`: the fleet example (examples/fleet) run as Pulumi runs it, against a lab on loopback: three simulated
- * BMCs (ipmi_sim with Supermicro, Dell and Lenovo personalities) and the Huawei BMS emulator with two servers.
+ * `npm run demo`: the fleet example (examples/fleet) run as Pulumi runs it, against a lab on loopback: four virtual
+ * BMCs of this package's lab (Supermicro, Dell, Lenovo and generic IPMI 2.0 personalities, cipher suite 17; the generic
+ * one is given 20-byte passwords) and the Huawei BMS emulator with two servers. `npm run demo -- --sim` runs it on three
+ * ipmi_sim BMCs instead (cipher suite 3, 16-byte passwords).
  * preview → up → summary table → a password and a privilege changed behind Pulumi's back → refresh shows the drift →
  * up repairs it → destroy → the lab stops. Uses the real `pulumi` CLI (local file backend) when it is on PATH,
  * otherwise the program runner (test/harness/runner.js). Passwords are derived from a per-run secret, never printed.
@@ -12,13 +14,16 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { installProject, removeConsumer, ROOT } = require("../test/harness/consumer");
-const { startFleetLab, pad16 } = require("../test/harness/fleet-lab");
+const { startFleetLab } = require("../test/harness/fleet-lab");
 const { openStack } = require("../test/harness/stack-driver");
 
+const SIM = process.argv.includes("--sim");
 const BMCS = [
   { name: "ams1-smc-01", vendor: "supermicro", site: "ams1" },
   { name: "ams1-dell-01", vendor: "dell", site: "ams1" },
   { name: "fra1-lnv-01", vendor: "lenovo", site: "fra1" },
+  // ipmi_sim keeps 16 password bytes: the 20-byte BMC runs on the virtual lab only.
+  ...(SIM ? [] : [{ name: "fra1-gen-01", vendor: "generic", site: "fra1", passwordBytes: 20 }]),
 ];
 const SERVERS = [
   { id: "77616c78-0bc4-4156-b24b-4286586ac350", name: "web-01", os: "linux" },
@@ -38,7 +43,7 @@ function summary(outputs) {
   const rows = [];
   for (const [bmc, b] of Object.entries(outputs.bmcs ?? {})) {
     for (const [account, a] of Object.entries(b.accounts)) {
-      rows.push({ bmc, vendor: b.vendor, site: b.site, account, slot: a.slot, privilege: a.privilege, password: a.passwordState });
+      rows.push({ bmc, vendor: b.vendor, site: b.site, account, slot: a.slot, privilege: a.privilege, password: a.passwordState, bytes: a.passwordSize });
     }
   }
   table(rows);
@@ -47,12 +52,14 @@ function summary(outputs) {
 }
 
 const banner = (text) => console.log(`\n== ${text} ==`);
+const out0 = (stack) => stack.outputs();
 const counts = (r) => Object.entries(r.byOp).filter(([op]) => op !== "same").map(([op, urns]) => `${urns.length} to ${op}`).join(", ") || "no changes";
 
 async function main() {
   const started = Date.now();
-  console.log(`Starting the lab: ${BMCS.length} simulated BMCs (ipmi_sim) and the Huawei BMS emulator on 127.0.0.1 ...`);
-  const fleet = await startFleetLab({ bmcs: BMCS, servers: SERVERS });
+  const kind = SIM ? "simulated BMCs (ipmi_sim, cipher suite 3)" : "virtual BMCs (pulumi-bmc-credentials/lab, cipher suite 17)";
+  console.log(`Starting the lab: ${BMCS.length} ${kind} and the Huawei BMS emulator on 127.0.0.1 ...`);
+  const fleet = await startFleetLab({ bmcs: BMCS, servers: SERVERS, backend: SIM ? "sim" : "lab" });
   const dir = installProject(path.join(ROOT, "examples/fleet"));
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-demo-state-"));
   let failed = false;
@@ -78,6 +85,18 @@ async function main() {
     expect(up.errors.length === 0, "up reported errors");
     summary(stack.outputs());
 
+    if (!SIM) {
+      const twenty = fleet.bmcs[3];
+      const held = Object.values(out0(stack).bmcs[twenty.name].accounts).map((a) => twenty.lab.account(a.slot).passwordSize);
+      const sessions = fleet.bmcs.map((b) => b.lab.counts().logins);
+      const at17 = sessions.reduce((n, l) => n + (l[17] ?? 0), 0);
+      const other = sessions.reduce((n, l) => n + Object.entries(l).filter(([s]) => s !== "17").reduce((m, [, c]) => m + c, 0), 0);
+      console.log(`  ${twenty.name} holds ${held.join(" and ")}-byte passwords (read from the virtual BMC's own table);`);
+      console.log(`  ${at17} RMCP+ sessions so far at cipher suite 17 (HMAC-SHA256, AES-128), ${other} at any other suite`);
+      expect(held.every((n) => n === 20), "the 20-byte accounts do not hold 20-byte passwords");
+      expect(at17 > 0 && other === 0, "a session used another cipher suite than 17");
+    }
+
     banner("pulumi preview again: nothing to do");
     const again = await stack.preview();
     console.log(`  ${counts(again)}`);
@@ -87,8 +106,8 @@ async function main() {
     const dell = fleet.bmcs[1];
     const lenovo = fleet.bmcs[2];
     banner(`behind Pulumi's back: monitor's password changed on ${dell.name}, monitor promoted to administrator on ${lenovo.name}`);
-    await dell.raw([[0x06, 0x47, out.bmcs[dell.name].accounts.monitor.slot, 0x02, ...pad16("Changed-By-Hand1")]]);
-    await lenovo.raw([[0x06, 0x43, 0xb1, out.bmcs[lenovo.name].accounts.monitor.slot, 0x04, 0x00]]);
+    await dell.setPassword(out.bmcs[dell.name].accounts.monitor.slot, "Changed-By-Hand1");
+    await lenovo.setPrivilege(out.bmcs[lenovo.name].accounts.monitor.slot, 0x04);
 
     banner("pulumi refresh: read every managed slot, prove every password by a login");
     const refresh = await stack.refresh();

@@ -6,7 +6,7 @@
 const crypto = require("node:crypto");
 
 /** The administrator each vendor ships, used to log in unless the inventory names another (`login`). */
-const VENDOR_LOGINS = { supermicro: "ADMIN", dell: "root", lenovo: "USERID", hpe: "Administrator", generic: "ADMIN" };
+const VENDOR_LOGINS = { supermicro: "ADMIN", dell: "root", lenovo: "USERID", hpe: "Administrator", openbmc: "root", generic: "ADMIN" };
 const OS_TYPES = ["linux", "windows", "auto"];
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,7 +15,7 @@ class InventoryError extends Error {}
 
 /**
  * Checks a parsed inventory document and fills defaults. Throws `InventoryError` naming `<file>: <path>: <problem>`.
- * @returns {{bmcs: {name, host, port, vendor, site, login}[], servers: {id, name, os}[]}}
+ * @returns {{bmcs: {name, host, port, vendor, site, login, passwordBytes}[], servers: {id, name, os}[]}}
  */
 function checkInventory(doc, file = "inventory") {
   const fail = (where, problem) => {
@@ -47,9 +47,11 @@ function checkInventory(doc, file = "inventory") {
     });
   };
 
-  const bmcs = list("bmcs", ["name", "host", "port", "vendor", "site", "login"], (str, item, at) => {
+  const bmcs = list("bmcs", ["name", "host", "port", "vendor", "site", "login", "passwordBytes"], (str, item, at) => {
     const port = item.port ?? 623;
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${at}.port`, `must be an integer 1-65535 (got ${JSON.stringify(item.port)})`);
+    const passwordBytes = item.passwordBytes ?? 16;
+    if (passwordBytes !== 16 && passwordBytes !== 20) fail(`${at}.passwordBytes`, `must be 16 or 20 (got ${JSON.stringify(item.passwordBytes)})`);
     const vendor = str("vendor") ?? "generic";
     if (!(vendor in VENDOR_LOGINS)) fail(`${at}.vendor`, `must be one of ${Object.keys(VENDOR_LOGINS).join(", ")}`);
     return {
@@ -59,6 +61,7 @@ function checkInventory(doc, file = "inventory") {
       vendor,
       site: str("site") ?? "",
       login: str("login") ?? VENDOR_LOGINS[vendor],
+      passwordBytes,
     };
   });
   const servers = list("servers", ["id", "name", "os"], (str, item, at) => {
@@ -83,9 +86,10 @@ const ALL = UPPER + LOWER + DIGITS + SPECIAL;
 
 /**
  * The password of `scope` (e.g. `bmc/ams1-r01-smc/fleet-admin`) at rotation `rotation`: HMAC-SHA256 keyed by the
- * stack secret, expanded in counter mode, mapped without modulo bias. 16 characters (ipmi_sim and IPMI 1.5 formats
- * keep 16 bytes): one upper-case letter, one lower-case letter, one digit and one special, then 12 of all 58
- * (about 86 bits in all). Changing `rotation` changes every password; nothing else does.
+ * stack secret, expanded in counter mode, mapped without modulo bias. 16 characters by default (ipmi_sim and IPMI 1.5
+ * formats keep 16 bytes), 20 for BMCs that keep the IPMI 2.0 format: one upper-case letter, one lower-case letter, one
+ * digit and one special, then 12 (or 16) of all 58 (about 86 or 110 bits). Changing `rotation` changes every password;
+ * nothing else does.
  */
 function derivePassword(masterSecret, rotation, scope, length = 16) {
   if (typeof masterSecret !== "string" || masterSecret.length < 16) {

@@ -46,8 +46,8 @@ const loginPasswords = cfg.requireSecretObject("loginPasswords");
 const inventoryFile = path.resolve(__dirname, cfg.get("inventory") ?? "inventory.yaml");
 const inventory = reported(() => checkInventory(yaml.load(fs.readFileSync(inventoryFile, "utf8")), inventoryFile));
 
-/** A secret Output: the password of `scope` at the current rotation. */
-const password = (scope) => master.apply((m) => reported(() => derivePassword(m, rotation, scope)));
+/** A secret Output: the password of `scope` at the current rotation (`bytes` long: 16, or 20 where the BMC keeps 20). */
+const password = (scope, bytes = 16) => master.apply((m) => reported(() => derivePassword(m, rotation, scope, bytes)));
 
 const ACCOUNTS = [
   { username: "fleet-admin", privilege: "administrator" },
@@ -71,8 +71,8 @@ for (const b of inventory.bmcs) {
   };
   const accounts = {};
   for (const a of ACCOUNTS) {
-    const user = new BmcUser(`${b.name}-${a.username}`, { bmc, ...a, password: password(`bmc/${b.name}/${a.username}`) });
-    accounts[a.username] = { slot: user.userId, privilege: user.privilege, passwordState: user.passwordState };
+    const user = new BmcUser(`${b.name}-${a.username}`, { bmc, ...a, password: password(`bmc/${b.name}/${a.username}`, b.passwordBytes) });
+    accounts[a.username] = { slot: user.userId, privilege: user.privilege, passwordState: user.passwordState, passwordSize: user.passwordSize };
   }
   bmcs[b.name] = { host: b.host, port: b.port, vendor: b.vendor, site: b.site, accounts };
 }

@@ -72,7 +72,9 @@ export interface DiffResult {
 /**
  * Compares the live outputs (`olds`) with the desired inputs (`news`); `__provider` is never looked at. Unknown values
  * (preview) count as changes. A server id change replaces the resource (a reset cannot be moved); so does an explicit
- * project id change. A pending restart with `restart: hard` is a change, so a failed reboot is retried on the next up.
+ * project id change. A pending restart with `restart: hard` is a change, so a failed reboot is retried on the next up —
+ * unless the server was last seen `SHUTOFF`: its next start applies the password, this resource never starts a server,
+ * so an update could do nothing and the plan would never settle.
  */
 export function diffBmsPassword(olds: Partial<BmsPasswordOutputs> & Record<string, unknown>, news: Record<string, unknown>): DiffResult {
     const replaces: string[] = [];
@@ -92,7 +94,7 @@ export function diffBmsPassword(olds: Partial<BmsPasswordOutputs> & Record<strin
     if (differs(olds.restart, restart)) {
         changed.add("restart");
     }
-    if (restart === "hard" && olds.pendingRestart === true) {
+    if (restart === "hard" && olds.pendingRestart === true && olds.serverStatus !== "SHUTOFF") {
         changed.add("restart");
     }
     for (const key of ["region", "endpoint", "username"] as const) {
@@ -129,16 +131,40 @@ export function isTransitional(status: string, taskState: string): boolean {
     return ["REBOOT", "HARD_REBOOT", "BUILD"].includes(status) || taskState !== "";
 }
 
-/** After a refresh: a boot later than the reset means the password has been applied (if the agent worked). */
-export function pendingAfterRead(pendingRestart: boolean, resetAt: string | undefined, launchedAt: string | undefined): boolean {
-    if (!pendingRestart || !resetAt || !launchedAt) {
-        return pendingRestart;
+/** What a refresh knows about whether the password has taken effect. */
+export interface PendingObservation {
+    /** Recorded `pendingRestart`. */
+    pendingRestart: boolean;
+    /** Recorded `resetAt`. */
+    resetAt?: string;
+    /** `OS-SRV-USG:launched_at` now. */
+    launchedAt?: string;
+    /** Recorded `serverStatus`: observed at or after the reset. */
+    previousStatus?: string;
+    /** `server.status` now. */
+    status: string;
+}
+
+/**
+ * After a refresh: the password counts as applied once the server has booted since the reset. Two signs of a boot:
+ * `launched_at` later than `resetAt`, or a server recorded `SHUTOFF` (seen at or after the reset) that is `ACTIVE` now —
+ * it was started since, whether or not the service moved `launched_at` (undocumented for BMS).
+ */
+export function pendingAfterRead(seen: PendingObservation): boolean {
+    if (!seen.pendingRestart) {
+        return false;
     }
-    const reset = Date.parse(resetAt);
+    if (seen.previousStatus === "SHUTOFF" && seen.status === "ACTIVE") {
+        return false;
+    }
+    if (!seen.resetAt || !seen.launchedAt) {
+        return true;
+    }
+    const reset = Date.parse(seen.resetAt);
     // launched_at comes without a zone ("2018-09-18T02:46:07.954587"); the service reports UTC.
-    const launched = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(launchedAt) ? launchedAt : `${launchedAt}Z`);
+    const launched = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(seen.launchedAt) ? seen.launchedAt : `${seen.launchedAt}Z`);
     if (Number.isNaN(reset) || Number.isNaN(launched)) {
-        return pendingRestart;
+        return true;
     }
     return !(launched > reset);
 }

@@ -13,7 +13,9 @@ import { CredentialsError, PartialFailureError } from "../shared/errors";
 import { watchMemory } from "../shared/memory";
 import { registerSecrets } from "../shared/redact";
 import { failuresFromZod, stripUnknowns, type CheckFailure } from "../shared/validation";
-import { HuaweiClient, type HuaweiAuth, type ServerDetails } from "../transport/huaweicloud/client";
+import type { HuaweiClient, ServerDetails } from "../transport/huaweicloud/client";
+import { DEPRECATED_ALIASES, settingSecrets, SETTINGS, type HuaweiConfig } from "../transport/huaweicloud/settings";
+import { connect } from "./connect";
 import {
     diffBmsPassword,
     digestPassword,
@@ -25,29 +27,26 @@ import {
     SCHEMA_VERSION,
     type BmsPasswordOutputs,
 } from "./plan";
-import { bmsPasswordRuntime, bmsPasswordState, setHuaweiConfig, type BmsPasswordRuntime } from "./runtime";
+import { bmsPasswordRuntime, setHuaweiConfig, type BmsPasswordRuntime } from "./runtime";
 import { inputsSchema, osFromMetadata, passwordViolations, type BmsPasswordInputs, type KnownOs } from "./schema";
 
-const CONFIG_KEYS = {
-    accessKey: "huaweicloud:accessKey",
-    secretKey: "huaweicloud:secretKey",
-    securityToken: "huaweicloud:securityToken",
-    authToken: "huaweicloud:authToken",
-    region: "huaweicloud:region",
-    projectId: "huaweicloud:projectId",
-} as const;
+/** Every `huaweicloud:*` key read by `configure`: the official provider's keys plus the deprecated `authToken`. */
+const CONFIG_KEYS = [...Object.keys(SETTINGS), ...Object.keys(DEPRECATED_ALIASES)] as Array<keyof HuaweiConfig>;
 
 /**
  * Reads `huaweicloud:*` config. Synchronous in effect (no await before the state is stored), because the dynamic
- * provider host may start CRUD calls before the promise it got from `configure` resolves.
+ * provider host may start CRUD calls before the promise it got from `configure` resolves. Values are checked when
+ * an operation uses them, so a bad key fails that operation with a clear message instead of the whole host.
  */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    const read = (key: string): string | undefined => {
-        const v = req.config.get(key);
-        return typeof v === "string" && v !== "" ? v : undefined;
-    };
-    const config = Object.fromEntries(Object.entries(CONFIG_KEYS).map(([name, key]) => [name, read(key)]));
-    registerSecrets(config.secretKey, config.securityToken, config.authToken);
+    const config: HuaweiConfig = {};
+    for (const key of CONFIG_KEYS) {
+        const v: unknown = req.config.get(`huaweicloud:${key}`);
+        if (v !== undefined && v !== null && v !== "") {
+            config[key] = v;
+        }
+    }
+    registerSecrets(...settingSecrets(config, {}));
     setHuaweiConfig(config);
     watchMemory();
 }
@@ -112,7 +111,13 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
             osType,
             serverStatus: server.status,
             resetSupported,
-            pendingRestart: pendingAfterRead(olds.pendingRestart === true, olds.resetAt, server.launchedAt),
+            pendingRestart: pendingAfterRead({
+                pendingRestart: olds.pendingRestart === true,
+                resetAt: olds.resetAt,
+                launchedAt: server.launchedAt,
+                previousStatus: olds.serverStatus,
+                status: server.status,
+            }),
             passwordNote: PASSWORD_NOTE,
         },
     };
@@ -137,64 +142,6 @@ function parseInputs(inputs: Record<string, unknown>): BmsPasswordInputs {
         });
     }
     return parsed.data;
-}
-
-interface Location {
-    projectId?: string;
-    region?: string;
-    endpoint?: string;
-}
-
-/** Resolves credentials, endpoint and project id (input → config → environment → IAM lookup) and builds a client. */
-async function connect(rt: BmsPasswordRuntime, where: Location, secrets: readonly string[]): Promise<HuaweiClient> {
-    const state = bmsPasswordState();
-    const cfg = state.config;
-    const env = rt.env();
-    const pick = (...vs: Array<string | undefined>) => vs.find((v) => typeof v === "string" && v !== "");
-    let auth: HuaweiAuth;
-    // Key and secret come from one source: a key from config with a secret from the environment is a mistake.
-    const fromConfig = cfg.accessKey !== undefined || cfg.secretKey !== undefined;
-    const accessKey = fromConfig ? cfg.accessKey : pick(env.HW_ACCESS_KEY);
-    const secretKey = fromConfig ? cfg.secretKey : pick(env.HW_SECRET_KEY);
-    const securityToken = fromConfig ? cfg.securityToken : pick(env.HW_SECURITY_TOKEN);
-    const authToken = pick(cfg.authToken, env.HW_AUTH_TOKEN);
-    registerSecrets(secretKey, securityToken, authToken);
-    if (accessKey && secretKey) {
-        auth = { kind: "aksk", credentials: { accessKey, secretKey, securityToken } };
-    } else if (authToken && !accessKey && !secretKey) {
-        auth = { kind: "token", token: authToken };
-    } else {
-        throw new CredentialsError("HWC_CREDENTIALS_MISSING", {
-            message: accessKey || secretKey ? "only one of the access key and the secret key is set" : "no Huawei Cloud credentials",
-            hint: fromConfig
-                ? "set both huaweicloud:accessKey and huaweicloud:secretKey (pulumi config set --secret huaweicloud:secretKey …)"
-                : "set huaweicloud:accessKey and huaweicloud:secretKey in stack config, or HW_ACCESS_KEY and HW_SECRET_KEY in the environment",
-        });
-    }
-    const region = pick(where.region, cfg.region, env.HW_REGION_NAME);
-    if (!where.endpoint && !region) {
-        throw new CredentialsError("HWC_CREDENTIALS_MISSING", {
-            message: "no region and no endpoint",
-            hint: "set region (input), huaweicloud:region (config) or HW_REGION_NAME, or endpoint",
-        });
-    }
-    const domain = region?.startsWith("eu-west-1") ? "myhuaweicloud.eu" : "myhuaweicloud.com";
-    const endpoint = where.endpoint ?? `https://bms.${region}.${domain}`;
-    let projectId = pick(where.projectId, cfg.projectId, env.HW_PROJECT_ID);
-    if (!projectId) {
-        if (!region) {
-            throw new CredentialsError("HWC_CREDENTIALS_MISSING", { message: "no project id and no region to look it up", hint: "set projectId or region" });
-        }
-        const cacheKey = `${endpoint}|${region}`;
-        projectId = state.projectIds.get(cacheKey);
-        if (!projectId) {
-            // With an overridden endpoint (e.g. the emulator) IAM is looked up at the same place.
-            const iam = where.endpoint ?? `https://iam.${region}.${domain}`;
-            projectId = await new HuaweiClient({ endpoint: iam, projectId: "", auth, runtime: rt, secrets }).lookupProjectId(region);
-            state.projectIds.set(cacheKey, projectId);
-        }
-    }
-    return new HuaweiClient({ endpoint, projectId, auth, runtime: rt, secrets });
 }
 
 /** Polls details while the server is rebooting/building, bounded by `settleMaxPolls`. */

@@ -5,9 +5,11 @@
  * new BmsPassword("web-01-root", { serverId: "77616c78-…", password: cfg.requireSecret("rootPw"), restart: "hard" });
  * ```
  *
- * Credentials are read by the provider from stack config (`huaweicloud:accessKey`, `huaweicloud:secretKey`,
- * `huaweicloud:securityToken`, `huaweicloud:region`, `huaweicloud:projectId`) or, when absent, from `HW_ACCESS_KEY`,
- * `HW_SECRET_KEY`, `HW_SECURITY_TOKEN`, `HW_REGION_NAME`, `HW_PROJECT_ID`. They are never resource inputs.
+ * Credentials and connection settings are the official provider's `huaweicloud:*` stack config keys (`accessKey`,
+ * `secretKey`, `securityToken`, `token`, `region`, `projectId`, `cloud`, `endpoints`, `sharedConfigFile`, `profile`,
+ * `assumeRole`, `agencyName`, `agencyDomainName`, `cacertFile`, `insecure`, `maxRetries`) and its environment variables
+ * (`HW_ACCESS_KEY`, `HW_SECRET_KEY`, …), then KooCLI's shared file and the ECS metadata service, with an agency on
+ * top — see the README's configuration section. They are never resource inputs.
  */
 
 import * as pulumi from "@pulumi/pulumi";
@@ -28,11 +30,16 @@ export interface BmsPasswordArgs {
      * Changing an explicitly set project id replaces the resource.
      */
     projectId?: pulumi.Input<string>;
-    /** Region, e.g. `cn-north-4`. Default: `huaweicloud:region`, then `HW_REGION_NAME`. Selects the endpoint. */
+    /**
+     * Region, e.g. `cn-north-4`. Default: `huaweicloud:region`, then `HW_REGION_NAME`, then the shared profile's.
+     * Selects the endpoint (`https://bms.{region}.{cloud}`).
+     */
     region?: pulumi.Input<string>;
     /**
-     * BMS endpoint. Default: `https://bms.{region}.myhuaweicloud.com` (`.eu` for `eu-west-1xx`). Overrides the region
-     * for routing; the IAM project lookup then goes to the same endpoint. `http://` only for 127.0.0.1 (the emulator).
+     * BMS endpoint. Default: `huaweicloud:endpoints.bms`, else `https://bms.{region}.{cloud}` (`cloud` default
+     * `myhuaweicloud.com`, `.eu` for `eu-west-1xx`). Overrides the region for routing; IAM calls (project lookup,
+     * agency) then go to the same endpoint unless `huaweicloud:endpoints.iam` is set. `http://` only for loopback
+     * (the emulator).
      */
     endpoint?: pulumi.Input<string>;
     /**

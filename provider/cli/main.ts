@@ -23,6 +23,7 @@ import type { SshTarget } from "../transport/ssh/channel";
 import { parseHostKey } from "../transport/ssh/remote";
 import { decodeDeviceId, decodeUserAccess, getDeviceId, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../ipmi/commands";
 import { profileNamed } from "../ipmi/vendors";
+import { runLab } from "./lab";
 
 const USAGE = `Usage: bmc-credentials <command> --host HOST [options]
 
@@ -33,6 +34,7 @@ Commands:
   factory-reset --vendor supermicro --yes
                                 restore the BMC's factory defaults (Supermicro OEM raw 0x3c 0x40): deletes every
                                 user and may reset the network settings; without --yes nothing is sent
+  lab [options]                 virtual BMCs on this machine until Ctrl-C (bmc-credentials lab --help)
 
 Target options:
   --host HOST                   BMC address (required)
@@ -239,6 +241,7 @@ export interface Io {
 
 /** Runs the CLI and returns its exit code. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+    if (argv[0] === "lab") return runLab(argv.slice(1), io);
     let o: Options;
     try {
         o = parseArgs(argv);

@@ -19,6 +19,8 @@ export const MIN_REDACTED_LENGTH = 4;
 
 interface SecretRegistry {
     values: Set<string>;
+    /** The pattern of every registered value, rebuilt only when a value was added since (see `redact`). */
+    compiled?: { size: number; pattern: RegExp | null };
 }
 
 function registry(): SecretRegistry {
@@ -45,20 +47,10 @@ export function registerSecrets(...values: unknown[]): void {
 }
 
 /**
- * Replaces every registered secret (and every extra value given) in `text` with {@link REDACTED}. Longer secrets are
- * replaced first, so a secret that contains another one is removed whole. Hex spellings (`0x41 0x42 …` and `41 42 …`)
- * are removed too, because ipmitool batches carry passwords as raw hex.
+ * One alternation of every secret and its hex spellings, longest first: a replacement is never itself rescanned, and a
+ * secret that contains another is removed whole.
  */
-export function redact(text: string, extra: readonly unknown[] = []): string {
-    const secrets = new Set<string>(registry().values);
-    for (const v of extra) {
-        if (typeof v === "string" && v.length >= MIN_REDACTED_LENGTH) {
-            secrets.add(v);
-        }
-    }
-    if (secrets.size === 0 || text.length === 0) {
-        return text;
-    }
+function compile(secrets: Iterable<string>): RegExp | null {
     const forms = new Set<string>();
     for (const s of secrets) {
         forms.add(s);
@@ -66,13 +58,44 @@ export function redact(text: string, extra: readonly unknown[] = []): string {
         forms.add(bytes.map((b) => `0x${b}`).join(" "));
         forms.add(bytes.join(" "));
     }
-    // One pass over one alternation, longest first: a replacement is never itself rescanned, and a secret that
-    // contains another is removed whole.
+    if (forms.size === 0) {
+        return null;
+    }
     const pattern = [...forms]
         .sort((a, b) => b.length - a.length)
         .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
         .join("|");
-    return text.replace(new RegExp(pattern, "g"), REDACTED);
+    return new RegExp(pattern, "g");
+}
+
+/**
+ * Replaces every registered secret (and every extra value given) in `text` with {@link REDACTED}. Longer secrets are
+ * replaced first, so a secret that contains another one is removed whole. Hex spellings (`0x41 0x42 …` and `41 42 …`)
+ * are removed too, because ipmitool batches carry passwords as raw hex.
+ *
+ * The registry's pattern is compiled once per change of the registry, not per call: a deployment of a thousand
+ * resources registers a thousand passwords, and every error and retry line of every one of them is redacted.
+ */
+export function redact(text: string, extra: readonly unknown[] = []): string {
+    if (text.length === 0) {
+        return text;
+    }
+    const reg = registry();
+    const extras: string[] = [];
+    for (const v of extra) {
+        if (typeof v === "string" && v.length >= MIN_REDACTED_LENGTH && !reg.values.has(v)) {
+            extras.push(v);
+        }
+    }
+    if (extras.length > 0) {
+        // Rare (a secret not registered yet): one pattern over both, so the longest-first rule spans them.
+        const pattern = compile([...reg.values, ...extras]);
+        return pattern ? text.replace(pattern, REDACTED) : text;
+    }
+    if (!reg.compiled || reg.compiled.size !== reg.values.size) {
+        reg.compiled = { size: reg.values.size, pattern: compile(reg.values) };
+    }
+    return reg.compiled.pattern ? text.replace(reg.compiled.pattern, REDACTED) : text;
 }
 
 /** Deep copy of a plain value with every string passed through {@link redact}. */

@@ -16,12 +16,15 @@
  */
 
 const http = require("http");
+const https = require("https");
 const crypto = require("crypto");
 
 const DEFAULT_AK = "EMULATORACCESSKEY000";
 const DEFAULT_SK = "emulator-secret-key-0000000000000000000000";
 const DEFAULT_PROJECT = "2e62dec99940499d93717c2789759015";
-const DEFAULT_LIMITS = { reset: 50, flag: 500, action: 50, jobs: 2000, details: 1000, projects: 2000 };
+const DEFAULT_LIMITS = { reset: 50, flag: 500, action: 50, jobs: 2000, details: 1000, projects: 2000, securitytokens: 2000 };
+/** The agency every emulator accepts unless told otherwise: {domainName, agencyName}. */
+const DEFAULT_AGENCY = { domainName: "owner-account", agencyName: "bms-operator" };
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -129,6 +132,15 @@ function createBmsEmulator(options = {}) {
         notFound: "404", // U1: "404" | "400"
         jobInitPolls: 1,
         jobRunningPolls: 1,
+        // IAM agencies that may be assumed, and the ECS metadata service's credentials.
+        agencies: [DEFAULT_AGENCY],
+        metadataLifetimeMs: 60 * 60 * 1000,
+        // The metadata service hands out new credentials once the current ones have less than this left.
+        metadataRotateBeforeMs: 15 * 60 * 1000,
+        // false: the ECS has no agency, and the metadata service answers 404.
+        metadataAgency: true,
+        // {key, cert} (PEM): serve HTTPS.
+        tls: undefined,
         ...options,
     };
     opts.limits = { ...DEFAULT_LIMITS, ...(options.limits || {}) };
@@ -138,7 +150,23 @@ function createBmsEmulator(options = {}) {
     const windows = new Map(); // rate-limit windows
     const faults = [];
     const requests = [];
+    // Temporary credentials (agency, metadata, or issued to a test): access key → {sk, token, expiresAt, kind}.
+    const temporary = new Map();
+    const metadataRequests = [];
+    let metadataLease;
     let server;
+    let metadataServer;
+
+    function issueTemporary(kind, lifetimeMs) {
+        const ak = `TEMP${crypto.randomBytes(8).toString("hex").toUpperCase()}`;
+        const lease = { ak, sk: crypto.randomBytes(20).toString("hex"), token: `sts-${kind}-${crypto.randomBytes(48).toString("base64url")}`, expiresAt: opts.now() + lifetimeMs, kind };
+        temporary.set(ak, lease);
+        return lease;
+    }
+
+    function credentialJson(lease) {
+        return { credential: { access: lease.ak, secret: lease.sk, securitytoken: lease.token, expires_at: new Date(lease.expiresAt).toISOString().replace("Z", "000Z") } };
+    }
 
     function addServer(s) {
         const project = s.projectId || opts.projectId;
@@ -262,6 +290,7 @@ function createBmsEmulator(options = {}) {
         if ((m = /^\/v1\/([^/]+)\/baremetalservers\/([^/]+)$/.exec(path))) return method === "GET" ? { api: "details", project: m[1], id: m[2] } : undefined;
         if ((m = /^\/v1\/([^/]+)\/jobs\/([^/]+)$/.exec(path))) return method === "GET" ? { api: "jobs", project: m[1], id: m[2] } : undefined;
         if (path === "/v3/projects") return method === "GET" ? { api: "projects" } : undefined;
+        if (path === "/v3.0/OS-CREDENTIAL/securitytokens") return method === "POST" ? { api: "securitytokens" } : undefined;
         return undefined;
     }
 
@@ -303,11 +332,26 @@ function createBmsEmulator(options = {}) {
             if (tokenProject === undefined) return gateway(401, "APIGW.0301", "Incorrect IAM authentication information: The token must be updated");
             if (r.project !== undefined && r.project !== tokenProject) return bmsError(400, "Common.0018", "tenantId in token is not the same with in URL.");
         } else {
-            const bad = verifySignature(req, rawPath, rawQuery, body, (ak) => opts.credentials[ak], opts.now(), opts.skewMs);
+            const secretFor = (ak) => opts.credentials[ak] ?? temporary.get(ak)?.sk;
+            const bad = verifySignature(req, rawPath, rawQuery, body, secretFor, opts.now(), opts.skewMs);
             if (bad) {
                 if (bad.kind === "unknown-ak") return gateway(401, "APIGW.0301", `Incorrect IAM authentication information: ak ${bad.access} not exist`);
                 if (bad.kind === "expired") return gateway(401, "APIGW.0301", `Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:${bad.date},server time:${bad.now}`);
                 return gateway(401, "APIGW.0301", `Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest:${bad.canonical.split("\n").join("|")}`);
+            }
+            // Temporary credentials: the signed X-Security-Token must be theirs, and they must not have expired.
+            const access = parseAuthorization(req.headers.authorization).access;
+            const lease = temporary.get(access);
+            record.accessKey = access;
+            if (lease) {
+                const signed = parseAuthorization(req.headers.authorization).signedHeaders.includes("x-security-token");
+                if (req.headers["x-security-token"] !== lease.token || !signed) {
+                    return gateway(401, "APIGW.0301", "Incorrect IAM authentication information: the security token is missing, unsigned or not the one issued with this access key");
+                }
+                if (opts.now() >= lease.expiresAt) {
+                    record.expiredCredentials = true;
+                    return gateway(401, "APIGW.0301", "Incorrect IAM authentication information: the security token has expired");
+                }
             }
         }
 
@@ -335,7 +379,37 @@ function createBmsEmulator(options = {}) {
                 return gateway(fault.status, "APIGW.0103", "The backend service is unavailable or has failed");
             } else if (fault.kind === "bms-error") {
                 return bmsError(fault.status || 400, fault.code, fault.message || "injected");
+            } else if (fault.kind === "route-missing") {
+                return gateway(404, "APIGW.0101", "The API does not exist or has not been published in the environment");
+            } else if (fault.kind === "raw") {
+                // Something that is not the BMS service answering: a proxy's page, another service, an empty 404.
+                record.status = fault.status;
+                res.writeHead(fault.status, fault.contentType ? { "Content-Type": fault.contentType } : {});
+                res.end(fault.body || "");
+                return;
             }
+        }
+
+        if (r.api === "securitytokens") {
+            let parsed;
+            try {
+                parsed = JSON.parse(body);
+            } catch (e) {
+                return bmsError(400, "IAM.0001", "The request body is not valid JSON.");
+            }
+            const identity = parsed && parsed.auth && parsed.auth.identity;
+            const role = identity && identity.assume_role;
+            if (!identity || JSON.stringify(identity.methods) !== JSON.stringify(["assume_role"]) || !role || typeof role.agency_name !== "string" || typeof role.domain_name !== "string") {
+                return bmsError(400, "IAM.0001", "auth.identity.methods must be [\"assume_role\"] with assume_role.agency_name and domain_name.");
+            }
+            const seconds = role.duration_seconds === undefined ? 900 : role.duration_seconds;
+            if (!Number.isInteger(seconds) || seconds < 900 || seconds > 86400) {
+                return bmsError(400, "IAM.0001", "duration_seconds must be from 900 to 86400.");
+            }
+            if (!opts.agencies.some((a) => a.domainName === role.domain_name && a.agencyName === role.agency_name)) {
+                return bmsError(403, "IAM.0003", "Policy doesn't allow iam:agencies:assume to be performed.");
+            }
+            return send(201, credentialJson(issueTemporary("agency", seconds * 1000)));
         }
 
         if (r.api === "projects") {
@@ -469,16 +543,46 @@ function createBmsEmulator(options = {}) {
         setFlag: (id, flag) => (findServer(opts.projectId, id).flag = flag),
         /** Test helper: the server disappears; mode "404" (default), "400" (BMS.0040) or "status" (status DELETED). */
         deleteServer: (id, mode = "404") => (findServer(opts.projectId, id).deleted = mode),
-        /** Queues a fault: {kind: "status", status, retryAfter?} | {kind: "bms-error", status?, code, message?} | {kind: "delay", ms} | {kind: "drop"}; optional api and times. */
+        /** Queues a fault: {kind: "status", status, retryAfter?} | {kind: "bms-error", status?, code, message?} | {kind: "route-missing"} | {kind: "raw", status, body?, contentType?} | {kind: "delay", ms} | {kind: "drop"}; optional api and times. */
         inject,
         faults,
         jobs,
+        /** Temporary credentials handed to a test as if from STS: {ak, sk, token, expiresAt}. */
+        issueTemporary: (lifetimeMs) => issueTemporary("given", lifetimeMs),
+        temporary,
+        /** Every GET of the metadata service: {at, ak, expiresAt}. */
+        metadataRequests,
         get url() {
             const a = server.address();
-            return `http://127.0.0.1:${a.port}`;
+            return `${opts.tls ? "https" : "http"}://127.0.0.1:${a.port}`;
+        },
+        get metadataUrl() {
+            return `http://127.0.0.1:${metadataServer.address().port}/openstack/latest/securitykey`;
+        },
+        /** Starts the ECS metadata service (plain http on loopback, as the real one is plain http on 169.254.169.254). */
+        async startMetadata() {
+            metadataServer = http.createServer((req, res) => {
+                if (req.method !== "GET" || req.url !== "/openstack/latest/securitykey" || !opts.metadataAgency) {
+                    res.writeHead(404, { "Content-Type": "text/plain" });
+                    res.end("Not Found");
+                    return;
+                }
+                if (!metadataLease || metadataLease.expiresAt - opts.now() < opts.metadataRotateBeforeMs) {
+                    metadataLease = issueTemporary("metadata", opts.metadataLifetimeMs);
+                }
+                metadataRequests.push({ at: opts.now(), ak: metadataLease.ak, expiresAt: metadataLease.expiresAt });
+                const text = JSON.stringify(credentialJson(metadataLease));
+                res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+                res.end(text);
+            });
+            await new Promise((resolve, reject) => {
+                metadataServer.once("error", reject);
+                metadataServer.listen(0, "127.0.0.1", resolve);
+            });
+            return this.metadataUrl;
         },
         async start(port = 0) {
-            server = http.createServer((req, res) => {
+            const listener = (req, res) => {
                 const chunks = [];
                 req.on("data", (c) => chunks.push(c));
                 req.on("end", () => {
@@ -489,7 +593,8 @@ function createBmsEmulator(options = {}) {
                         }
                     });
                 });
-            });
+            };
+            server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : http.createServer(listener);
             await new Promise((resolve, reject) => {
                 server.once("error", reject);
                 server.listen(port, "127.0.0.1", resolve);
@@ -497,14 +602,16 @@ function createBmsEmulator(options = {}) {
             return this.url;
         },
         async close() {
-            if (!server) return;
-            server.closeAllConnections();
-            await new Promise((resolve) => server.close(resolve));
+            for (const s of [server, metadataServer]) {
+                if (!s) continue;
+                s.closeAllConnections();
+                await new Promise((resolve) => s.close(resolve));
+            }
         },
     };
 }
 
-module.exports = { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT, DEFAULT_LIMITS, verifySignature, canonicalPath, canonicalQueryString };
+module.exports = { createBmsEmulator, DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT, DEFAULT_LIMITS, DEFAULT_AGENCY, verifySignature, canonicalPath, canonicalQueryString };
 
 if (require.main === module) {
     const args = process.argv.slice(2);

@@ -130,6 +130,42 @@ describe("BmsPassword against the emulator", () => {
             });
         }
 
+        for (const [what, fault] of [
+            ["the gateway's APIGW.0101 (route not published)", { kind: "route-missing" }],
+            ["an empty 404", { kind: "raw", status: 404 }],
+            ["a proxy's HTML 404 page", { kind: "raw", status: 404, contentType: "text/html", body: "<html><body>404 Not Found</body></html>" }],
+            ["another service's JSON 404", { kind: "raw", status: 404, contentType: "application/json", body: '{"error":{"code":"ECS.0114","message":"The ECS does not exist."}}' }],
+        ]) {
+            it(`read keeps the resource and names the endpoint on ${what}`, async () => {
+                const outs = (await provider.create(inputs())).outs;
+                h.emu.inject({ api: "details", ...fault });
+                const e = await rejection(() => provider.read(server.id, outs));
+                assert.ok(isCredentialsError(e, "HWC_WRONG_ENDPOINT"), String(e));
+                assert.ok(e.message.includes(h.url), e.message);
+                assert.strictEqual(e.context.endpoint, h.url);
+                assert.match(e.hint, /endpoint/);
+            });
+        }
+
+        it("a restart: hard on a SHUTOFF server settles: the second plan is empty, and stays empty once the owner starts it", async () => {
+            h.emu.server(server.id).status = "SHUTOFF";
+            const created = (await provider.create(inputs({ restart: "hard" }))).outs;
+            assert.strictEqual(created.pendingRestart, true);
+            assert.strictEqual(calls("action").length, 0, "a stopped server is not started");
+            const d = await provider.diff(server.id, { ...created, __provider: "stub" }, inputs({ restart: "hard" }));
+            assert.deepStrictEqual(d, { changes: false, replaces: [], deleteBeforeReplace: false });
+            // Refresh while still stopped: still pending, still no change.
+            const stillOff = (await provider.read(server.id, created)).props;
+            assert.strictEqual(stillOff.pendingRestart, true);
+            assert.strictEqual((await provider.diff(server.id, stillOff, inputs({ restart: "hard" }))).changes, false);
+            // The owner starts it: the start applied the password, so the refresh clears the flag and nothing reboots.
+            const s = h.emu.server(server.id);
+            s.status = "ACTIVE";
+            const started = (await provider.read(server.id, stillOff)).props;
+            assert.strictEqual(started.pendingRestart, false);
+            assert.strictEqual((await provider.diff(server.id, started, inputs({ restart: "hard" }))).changes, false);
+        });
+
         it("a pending restart with restart: hard is retried on the next update (diff reports it)", async () => {
             h.emu.server(server.id).failNextReboot = true;
             const e = await rejection(() => provider.create(inputs({ restart: "hard" })));
@@ -416,7 +452,8 @@ describe("BmsPassword against the emulator", () => {
 
     describe("the password travels only in the PUT reset body", () => {
         it("no request, URL, header, log line, error or check failure carries it elsewhere", async () => {
-            h = await setup({ timeoutMs: 300 });
+            // The deadline leaves room for a loaded machine; the delayed reset outlasts it on purpose.
+            h = await setup({ timeoutMs: 1000 });
             server = h.emu.addServer({});
             const texts = [];
             const capture = async (fn) => {
@@ -430,7 +467,7 @@ describe("BmsPassword against the emulator", () => {
             // Errors of every kind with the sentinel in flight.
             h.emu.inject({ api: "reset", kind: "status", status: 429, retryAfter: 1 });
             h.emu.inject({ api: "reset", kind: "drop" });
-            h.emu.inject({ api: "reset", kind: "delay", ms: 1000 });
+            h.emu.inject({ api: "reset", kind: "delay", ms: 3000 });
             h.emu.inject({ api: "reset", kind: "bms-error", code: "BMS.0001", message: `Fail to parse request, reason: ${SENTINEL}` });
             await capture(() => provider.create(inputs()));
             h.emu.server(server.id).failNextReboot = true;

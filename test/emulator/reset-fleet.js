@@ -11,20 +11,24 @@ const provider = require("../../dist/bmsPassword/provider");
 const { newBucketSet } = require("../../dist/transport/huaweicloud/buckets");
 
 /**
- * @param {{ servers?: number, parallel?: number, limitPerMinute?: number, clientLimits?: object }} options
- *   `clientLimits` replaces the client's documented limits (to show what happens to a client that exceeds them).
+ * @param {{ servers?: number, parallel?: number, limitPerMinute?: number, clientLimits?: object, emulator?: object,
+ *   env?: (emu) => Promise<object>, runtime?: object }} options
+ *   `clientLimits` replaces the client's documented limits (to show what happens to a client that exceeds them);
+ *   `emulator` adds emulator options; `env(emu)` gives the credentials' environment (default: the emulator's static
+ *   key pair); `runtime` (an object, or a function of the emulator) adds provider runtime overrides.
  * @returns {Promise<{ resets: number, throttled: number, requests: Record<string, number>, firstMs: number,
  *   lastMs: number, perMinute: number, allowedPerMinute: number, shareOfAllowed: number, realMs: number,
  *   windowMax: number }>}
  */
-async function resetFleet({ servers = 500, parallel = 16, limitPerMinute = 50, clientLimits } = {}) {
+async function resetFleet({ servers = 500, parallel = 16, limitPerMinute = 50, clientLimits, emulator = {}, env: makeEnv, runtime: extra = {} } = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 10, 21, 12, 0, 0));
-  const emu = createBmsEmulator({ now: clock.now, limits: { reset: limitPerMinute } });
+  const emu = createBmsEmulator({ now: clock.now, ...emulator, limits: { reset: limitPerMinute, ...(emulator.limits || {}) } });
   const url = await emu.start();
-  const env = { HW_ACCESS_KEY: DEFAULT_AK, HW_SECRET_KEY: DEFAULT_SK, HW_PROJECT_ID: DEFAULT_PROJECT };
+  const env = makeEnv ? { HW_PROJECT_ID: DEFAULT_PROJECT, ...(await makeEnv(emu)) } : { HW_ACCESS_KEY: DEFAULT_AK, HW_SECRET_KEY: DEFAULT_SK, HW_PROJECT_ID: DEFAULT_PROJECT };
   const buckets = clientLimits ? newBucketSet(clientLimits) : newBucketSet();
   runtime.setHuaweiConfig({});
-  runtime.setBmsPasswordRuntime({ now: () => new Date(clock.now()), sleep: clock.sleep, buckets, log: () => {}, env: () => env });
+  const more = typeof extra === "function" ? await extra(emu) : extra;
+  runtime.setBmsPasswordRuntime({ now: () => new Date(clock.now()), sleep: clock.sleep, buckets, log: () => {}, env: () => env, ...more });
   const started = Date.now();
   try {
     const ids = Array.from({ length: servers }, (_, i) => emu.addServer({ osType: "Linux", password: `Initial-Pw-${i}` }).id);
@@ -56,7 +60,8 @@ async function resetFleet({ servers = 500, parallel = 16, limitPerMinute = 50, c
     // A client that keeps to L per minute sends its last burst at most one window after its first: N resets need
     // (lastMs - firstMs) + one minute, at best N / L minutes.
     const perMinute = (ok.length * 60_000) / (ok[ok.length - 1] - ok[0] + 60_000);
-    return {
+    // `emu` (for its request log) is not enumerable: the bench writes the result as JSON.
+    return Object.defineProperty({
       resets: ok.length,
       throttled: emu.requests.filter((r) => r.status === 429).length,
       requests,
@@ -68,7 +73,7 @@ async function resetFleet({ servers = 500, parallel = 16, limitPerMinute = 50, c
       windowMax,
       virtualMinutes: +((ok[ok.length - 1] - ok[0]) / 60_000).toFixed(2),
       realMs: Date.now() - started,
-    };
+    }, "emu", { value: emu });
   } finally {
     runtime.setBmsPasswordRuntime({});
     await emu.close();

@@ -21,31 +21,38 @@ const SERVER_B = "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61";
 const OLD_PROVIDER =
   'exports.handler = () => { console.error("old-provider-code loaded"); return require("pulumi-bmc-credentials/providers/bms-password"); };\n';
 
+/**
+ * An emulator with the given servers and a consumer project whose stack config holds the emulator's key pair (the
+ * secret key as a secret) — or, with `metadata`, no credentials at all and the emulator's ECS metadata service as the
+ * provider process's — plus `config` and the provider process's `hostEnv`.
+ */
+async function bmsStack({ servers, emulator = {}, config = () => ({}), hostEnv = {}, metadata = false }) {
+  const emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY }, ...emulator });
+  const url = await emu.start();
+  for (const s of servers) emu.addServer({ osType: "Linux", ...s });
+  const keys = metadata ? {} : { "huaweicloud:accessKey": DEFAULT_AK, "huaweicloud:secretKey": SECRET_KEY };
+  const seam = metadata ? { PULUMI_BMC_HW_METADATA_URL: await emu.startMetadata() } : {};
+  const dir = installConsumer();
+  const session = stackSession({
+    programDir: dir,
+    statePath: path.join(dir, "state.json"),
+    sentinels: SENTINELS,
+    engineOptions: {
+      config: { ...keys, "huaweicloud:projectId": DEFAULT_PROJECT, ...config(url) },
+      secretConfigKeys: ["huaweicloud:secretKey"],
+      hostEnv: { ...seam, ...hostEnv },
+    },
+  });
+  return { emu, url, dir, session, close: async () => (await emu.close(), removeConsumer(dir)) };
+}
+
 describe("engine: BmsPassword lifecycle through the dynamic-provider process", function () {
   this.timeout(120000);
   let emu, url, dir, program, urn, session, run, engine;
   const resets = (id) => emu.server(id).resets;
 
   before(async () => {
-    emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: SECRET_KEY } });
-    url = await emu.start();
-    emu.addServer({ id: SERVER_A, osType: "Linux" });
-    emu.addServer({ id: SERVER_B, osType: "Linux" });
-    dir = installConsumer();
-    session = stackSession({
-      programDir: dir,
-      statePath: path.join(dir, "state.json"),
-      sentinels: SENTINELS,
-      engineOptions: {
-        config: {
-          "huaweicloud:accessKey": DEFAULT_AK,
-          "huaweicloud:secretKey": SECRET_KEY,
-          "huaweicloud:projectId": DEFAULT_PROJECT,
-          "huaweicloud:region": "cn-north-4",
-        },
-        secretConfigKeys: ["huaweicloud:secretKey"],
-      },
-    });
+    ({ emu, url, dir, session } = await bmsStack({ servers: [{ id: SERVER_A }, { id: SERVER_B }], config: () => ({ "huaweicloud:region": "cn-north-4" }) }));
     ({ run, engine } = session);
     const root = (args = {}) => [{ kind: "BmsPassword", name: "root", args: { serverId: SERVER_A, password: PW, endpoint: url, ...args } }];
     program = registrations(dir, {
@@ -164,4 +171,136 @@ describe("engine: BmsPassword lifecycle through the dynamic-provider process", f
   it("no sentinel password or secret key anywhere outside a secret: state file, provider output, errors, ids, argv, environment", () => {
     session.assertNoLeaks({ minStates: 10 });
   });
+});
+
+describe("engine: BmsPassword plans settle (issue 14)", function () {
+  this.timeout(120000);
+  let emu, url, dir, session, close;
+  const SERVER_OFF = "5d0d5e3a-6a51-4d3e-9f0e-2b8c1f1a7c90";
+
+  before(async () => {
+    ({ emu, url, dir, session, close } = await bmsStack({ servers: [{ id: SERVER_OFF, status: "SHUTOFF" }] }));
+  });
+  after(() => close());
+
+  it("restart: hard on a SHUTOFF server: up resets once, the second plan is empty, a second up sends nothing", async () => {
+    const program = registrations(dir, { off: [{ kind: "BmsPassword", name: "off", args: { serverId: SERVER_OFF, password: PW, endpoint: url, restart: "hard" } }] });
+    const { result: up, engine: e } = await session.run((e) => e.up(program.off));
+    assert.deepEqual(up.errors, []);
+    assert.equal(e.resources[0].outputs.pendingRestart, true);
+    assert.equal(emu.server(SERVER_OFF).status, "SHUTOFF", "not started");
+    const { result: preview } = await session.run((e) => e.preview(program.off));
+    assert.deepEqual(preview.changes, []);
+    const before = emu.requests.length;
+    const { result: again } = await session.run((e) => e.up(program.off));
+    assert.deepEqual(again.changes, []);
+    assert.equal(emu.requests.length, before, "a no-op up makes no API call");
+    assert.equal(emu.server(SERVER_OFF).resets, 1);
+  });
+
+  it("refresh through an endpoint that answers 404 without BMS.0040 fails naming it and keeps the resource", async () => {
+    const e0 = session.engine();
+    const [r] = e0.resources;
+    // The stored endpoint now points at a route the emulator does not publish, as a wrong region's gateway would.
+    emu.inject({ api: "details", kind: "route-missing" });
+    const { result, engine: e } = await session.run((e) => e.refresh());
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0].message, /HWC_WRONG_ENDPOINT/);
+    assert.ok(result.errors[0].message.includes(url), result.errors[0].message);
+    assert.deepEqual(e.resources.map((x) => x.id), [r.id]);
+    // And the BMS service's own "server does not exist" still drops it.
+    emu.deleteServer(SERVER_OFF);
+    const { result: gone, engine: g } = await session.run((e) => e.refresh());
+    assert.deepEqual(gone.errors, []);
+    assert.deepEqual(g.resources, []);
+  });
+
+  it("no sentinel leaked", () => session.assertNoLeaks({ minStates: 4 }));
+});
+
+describe("engine: a stack configured for the official provider (@huaweicloudos/pulumi) runs BmsPassword unchanged", function () {
+  this.timeout(120000);
+  const { makeTestCa } = require("../lab/test-ca");
+  const { startTinyproxy } = require("../lab/tinyproxy");
+  let emu, ca, proxy, dir, session, close, program, urn;
+  const SERVER = "9c7c2b9e-3f3a-4a8e-8d51-1f9c0e6a4b27";
+
+  before(async () => {
+    ca = makeTestCa();
+    proxy = await startTinyproxy();
+    ({ emu, dir, session, close } = await bmsStack({
+      servers: [{ id: SERVER }],
+      emulator: { tls: { key: ca.key, cert: ca.cert } },
+      // Only keys of the official provider, as `pulumi config set huaweicloud:…` writes them (objects as JSON).
+      config: (url) => ({
+        "huaweicloud:region": "cn-north-4",
+        "huaweicloud:endpoints": JSON.stringify({ bms: url, iam: url }),
+        "huaweicloud:cacertFile": ca.caFile,
+        "huaweicloud:maxRetries": "3",
+        "huaweicloud:assumeRole": JSON.stringify({ agencyName: "bms-operator", domainName: "owner-account" }),
+      }),
+      hostEnv: { HTTPS_PROXY: proxy.url },
+    }));
+    // No endpoint input: the resource takes the BMS endpoint from huaweicloud:endpoints.
+    program = registrations(dir, { base: [{ kind: "BmsPassword", name: "os", args: { serverId: SERVER, password: PW } }] });
+    urn = session.engine().urn(program.base[0]);
+  });
+  after(async () => {
+    await close();
+    await proxy.stop();
+    ca.cleanup();
+  });
+
+  it("up: through the proxy, over TLS checked against cacertFile, with the agency's temporary credentials; second plan empty", async () => {
+    const { result } = await session.run((e) => e.up(program.base));
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.byOp, { create: [urn] });
+    assert.equal(emu.server(SERVER).resets, 1);
+    const sts = emu.requests.filter((r) => r.api === "securitytokens");
+    assert.equal(sts.length, 1);
+    assert.equal(sts[0].accessKey, DEFAULT_AK);
+    const bms = emu.requests.filter((r) => r.api !== "securitytokens");
+    assert.ok(bms.every((r) => emu.temporary.get(r.accessKey)?.kind === "agency"), "every BMS call signed with the agency's credentials");
+    const port = new URL(emu.url).port;
+    const tunnels = (proxy.log().match(new RegExp(`CONNECT 127\\.0\\.0\\.1:${port}`, "g")) || []).length;
+    assert.equal(tunnels, emu.requests.length, "every request went through the proxy");
+    const { result: preview } = await session.run((e) => e.preview(program.base));
+    assert.deepEqual(preview.changes, []);
+  });
+
+  it("refresh and destroy work the same way", async () => {
+    const { result: refreshed } = await session.run((e) => e.refresh());
+    assert.deepEqual(refreshed.errors, []);
+    assert.deepEqual(refreshed.changes, []);
+    const { result, engine: e } = await session.run((e) => e.destroy());
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(e.resources, []);
+  });
+
+  it("no secret key or password anywhere outside a secret", () => session.assertNoLeaks({ minStates: 4 }));
+});
+
+describe("engine: on an ECS with an agency, no credentials configured: the metadata service's", function () {
+  this.timeout(120000);
+  let emu, dir, session, close, program;
+  const SERVER = "4d3b1a0e-2c5f-4e8a-9b7d-6f1e0c2a3b58";
+
+  before(async () => {
+    ({ emu, dir, session, close } = await bmsStack({ servers: [{ id: SERVER }], metadata: true, config: (url) => ({ "huaweicloud:endpoints": JSON.stringify({ bms: url }) }) }));
+    program = registrations(dir, { base: [{ kind: "BmsPassword", name: "os", args: { serverId: SERVER, password: PW } }] });
+  });
+  after(() => close());
+
+  it("up signs with the temporary credentials from the metadata service (seam passed to the provider process); plan empty after", async () => {
+    const { result } = await session.run((e) => e.up(program.base));
+    assert.deepEqual(result.errors, []);
+    assert.equal(emu.metadataRequests.length, 1);
+    assert.ok(emu.requests.length >= 3 && emu.requests.every((r) => r.accessKey === emu.metadataRequests[0].ak));
+    const { result: preview } = await session.run((e) => e.preview(program.base));
+    assert.deepEqual(preview.changes, []);
+    const { result: destroyed } = await session.run((e) => e.destroy());
+    assert.deepEqual(destroyed.errors, []);
+  });
+
+  it("no sentinel leaked", () => session.assertNoLeaks({ minStates: 3 }));
 });

@@ -48,6 +48,7 @@ describe("runner: examples/fleet end to end (preview, up, drift, refresh, rotati
         { name: "dell-01", vendor: "dell", loginPassword: LOGINS["dell-01"] },
       ],
       servers: [SERVER],
+      backend: "sim", // ipmi_sim stays the independent peer of the engine tier
     });
     [smc, dell] = fleet.bmcs;
     SENTINELS.push(fleet.secretKey);

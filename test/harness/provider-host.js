@@ -58,7 +58,14 @@ function decodeError(e) {
 async function startProviderHost({ programDir, project, config = {}, env = {} }) {
   const child = spawn(process.execPath, [...NODE_ARGS, path.join(sdkDir(programDir), "cmd/dynamic-provider"), "127.0.0.1:0"], {
     cwd: programDir,
-    env: { PATH: process.env.PATH, PULUMI_NODEJS_PROJECT: project, PULUMI_PROJECT: project, ...env },
+    env: {
+      PATH: process.env.PATH,
+      PULUMI_NODEJS_PROJECT: project,
+      PULUMI_PROJECT: project,
+      // Never the real ECS metadata service from a test (see test/lab/hooks.js).
+      ...(process.env.PULUMI_BMC_HW_METADATA_URL ? { PULUMI_BMC_HW_METADATA_URL: process.env.PULUMI_BMC_HW_METADATA_URL } : {}),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -183,4 +183,4 @@ function killAllSshdSync() {
 }
 process.on("exit", killAllSshdSync);
 
-module.exports = { Sshd, killAllSshdSync };
+module.exports = { Sshd, killAllSshdSync, freeTcpPort };

@@ -87,3 +87,49 @@ describe(`sim: round trips per operation (requests counted through the proxy), $
     assert.equal(r.count, SESSION + 2 + 2 + 2 + LOGIN, `rotate: ${r.count} requests`);
   });
 });
+
+describe(`sim: round trips on the virtual BMC lab at cipher suite 17, ${TRANSPORT} transport`, function () {
+  // The lab's BMC reports enable status apart from IPMI messaging, as most firmware does: a rotation writes the
+  // password alone.
+  this.timeout(60000);
+  const { startLab } = require("../../dist/lab");
+  const ADMIN = { name: "rtadmin", password: "Sentinel-Rt17-Adm" };
+  let lab, proxy, port;
+
+  before(async () => {
+    lab = await startLab({ admin: ADMIN });
+    proxy = new UdpProxy({ targetPort: lab.bmcs[0].port });
+    port = await proxy.start();
+  });
+  after(async () => {
+    await proxy?.stop();
+    await lab?.stop();
+  });
+
+  async function requests(fn) {
+    await proxy.settled();
+    const before = proxy.counts.up;
+    const result = await fn();
+    await proxy.settled();
+    return { result, count: proxy.counts.up - before };
+  }
+  const inputs = async (extra) =>
+    (await provider.check({}, { bmc: { host: "127.0.0.1", port, username: ADMIN.name, password: ADMIN.password, cipherSuite: 17, transport: TRANSPORT, timeoutSeconds: 2, retries: 2 }, privilege: "operator", ...extra })).inputs;
+
+  it("create (verification off, then on), refresh and rotate: native 12, 16, 7 and 13 requests", async () => {
+    await provider.create(await inputs({ userId: 3, username: "warm17", password: "Sentinel-Rt17-003", verifyPassword: "off" }));
+    const off = await requests(async () => provider.create(await inputs({ userId: 4, username: "rt17a", password: "Sentinel-Rt17-004", verifyPassword: "off" })));
+    assert.equal(off.count, SESSION + 1 + 4 + 2, `create, verification off: ${off.count}`);
+    const on = await requests(async () => provider.create(await inputs({ userId: 5, username: "rt17b", password: "Sentinel-Rt17-005" })));
+    assert.equal(on.result.outs.passwordState, "verified");
+    assert.equal(on.count, SESSION + 1 + 4 + 2 + LOGIN, `create: ${on.count}`);
+    const refresh = await requests(() => provider.read(on.result.id, on.result.outs));
+    assert.equal(refresh.result.props.passwordState, "verified");
+    assert.equal(refresh.count, SESSION + 2, `refresh: ${refresh.count}`);
+    const rotate = await requests(async () => provider.update(on.result.id, on.result.outs, await inputs({ userId: 5, username: "rt17b", password: "Sentinel-Rt17-055" })));
+    assert.equal(rotate.result.outs.passwordState, "verified");
+    // Read slot 2 + Set User Password + the name read back + the login.
+    assert.equal(rotate.count, SESSION + 2 + 1 + 1 + LOGIN, `rotate: ${rotate.count}`);
+    assert.equal(lab.bmcs[0].account("rt17b").passwordSize, 20, "a 17-byte password, stored in the 20-byte form and proven by the login");
+  });
+});

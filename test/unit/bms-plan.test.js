@@ -58,6 +58,11 @@ describe("bms plan: diff", () => {
         assert.strictEqual(plan.diffBmsPassword({ ...olds(), restart: "hard", pendingRestart: true }, news({ restart: "hard" })).changes, true);
         assert.strictEqual(plan.diffBmsPassword({ ...olds(), restart: "hard", pendingRestart: false }, news({ restart: "hard" })).changes, false);
     });
+    it("a pending restart on a SHUTOFF server is not a change: the next start applies the password, and nothing here starts it", () => {
+        const stopped = { ...olds(), restart: "hard", pendingRestart: true, serverStatus: "SHUTOFF" };
+        assert.deepStrictEqual(plan.diffBmsPassword(stopped, news({ restart: "hard" })), { changes: false, replaces: [], deleteBeforeReplace: false });
+        assert.strictEqual(plan.diffBmsPassword(stopped, news({ restart: "hard", password: "Other@1234" })).changes, true, "other changes still count");
+    });
     it("a pending restart under restart: never is not a change", () => assert.strictEqual(plan.diffBmsPassword(olds(), news()).changes, false));
     it("endpoint, region, username and osType changes are changes", () => {
         for (const patch of [{ endpoint: "http://127.0.0.1:1" }, { region: "cn-east-3" }, { username: "ops" }, { osType: "linux" }]) {
@@ -86,10 +91,19 @@ describe("bms plan: decisions", () => {
         assert.strictEqual(plan.restartDecision("hard", true, "SHUTOFF"), "stopped");
     });
     it("pendingAfterRead: cleared only by a boot after the reset", () => {
-        assert.strictEqual(plan.pendingAfterRead(true, "2026-01-01T00:00:00.000Z", "2026-01-01T00:05:00.000000"), false);
-        assert.strictEqual(plan.pendingAfterRead(true, "2026-01-01T00:00:00.000Z", "2025-12-31T23:00:00.000000"), true);
-        assert.strictEqual(plan.pendingAfterRead(true, "2026-01-01T00:00:00.000Z", undefined), true);
-        assert.strictEqual(plan.pendingAfterRead(false, "2026-01-01T00:00:00.000Z", "2025-01-01T00:00:00"), false);
+        const at = (launchedAt, patch = {}) => plan.pendingAfterRead({ pendingRestart: true, resetAt: "2026-01-01T00:00:00.000Z", launchedAt, previousStatus: "ACTIVE", status: "ACTIVE", ...patch });
+        assert.strictEqual(at("2026-01-01T00:05:00.000000"), false);
+        assert.strictEqual(at("2025-12-31T23:00:00.000000"), true);
+        assert.strictEqual(at(undefined), true);
+        assert.strictEqual(at("2025-01-01T00:00:00", { pendingRestart: false }), false);
+    });
+    it("pendingAfterRead: a server seen SHUTOFF after the reset and ACTIVE now has been started since (the start applied the password)", () => {
+        const read = (previousStatus, status) => plan.pendingAfterRead({ pendingRestart: true, resetAt: "2026-01-01T00:00:00.000Z", launchedAt: "2025-12-31T23:00:00", previousStatus, status });
+        assert.strictEqual(read("SHUTOFF", "ACTIVE"), false);
+        assert.strictEqual(read("SHUTOFF", "SHUTOFF"), true);
+        assert.strictEqual(read("SHUTOFF", "HARD_REBOOT"), true, "still booting: not yet");
+        assert.strictEqual(read("ACTIVE", "ACTIVE"), true);
+        assert.strictEqual(read(undefined, "ACTIVE"), true);
     });
     it("isTransitional", () => {
         assert.ok(plan.isTransitional("HARD_REBOOT", ""));
@@ -113,14 +127,16 @@ describe("huaweicloud error mapping", () => {
 
     const CASES = [
         [401, { error_code: "APIGW.0301", error_msg: "Incorrect IAM authentication information: verify aksk signature fail" }, "HWC_AUTH_FAILED", false, /secretKey/],
-        [401, { error_code: "APIGW.0301", error_msg: "Incorrect IAM authentication information: ak XYZ not exist" }, "HWC_AUTH_FAILED", false, /access key is unknown/],
+        [401, { error_code: "APIGW.0301", error_msg: "Incorrect IAM authentication information: ak XYZ not exist" }, "HWC_AUTH_FAILED", false, /access key from .* is unknown/],
         [401, { error_code: "APIGW.0301", error_msg: "calc aksk signature fail:signature expired, signature time:x" }, "HWC_AUTH_FAILED", false, /clock/],
         [403, { error: { code: "BMS.0288", message: "Policy doesn't allow" } }, "HWC_FORBIDDEN", false, /permission/],
         [400, { error: { code: "BMS.0005", message: "Role check fail" } }, "HWC_FORBIDDEN", false, /permission/],
         [429, { error_code: "APIGW.0308", error_msg: "The throttling threshold has been reached" }, "HWC_RATE_LIMITED", true, /throttled/],
         [404, { error: { code: "BMS.0040", message: "The server does not exist." } }, "HWC_NOT_FOUND", false, /serverId/],
         [400, { error: { code: "BMS.0040", message: "The server does not exist." } }, "HWC_NOT_FOUND", false, /serverId/],
-        [404, { error_code: "APIGW.0101", error_msg: "The API does not exist" }, "HWC_NOT_FOUND", false, /endpoint/],
+        [404, { error_code: "APIGW.0101", error_msg: "The API does not exist" }, "HWC_WRONG_ENDPOINT", false, /endpoint/],
+        [404, { error: { code: "BMS.0002", message: "The BMS service is unavailable." } }, "HWC_WRONG_ENDPOINT", false, /region/],
+        [404, {}, "HWC_WRONG_ENDPOINT", false, /endpoint/],
         [400, { error: { code: "BMS.0037", message: "Server is rebooting" } }, "HWC_SERVER_STATE", true, /power state/],
         [400, { error: { code: "BMS.0212", message: "System is overloaded" } }, "HWC_SERVER_STATE", true, /retried/],
         [400, { error: { code: "BMS.0605", message: "the BMS is locked." } }, "HWC_SERVER_STATE", false, /unlock/],
@@ -175,7 +191,7 @@ describe("huaweicloud token buckets", () => {
     it("has the documented per-API limits and is shared process-wide", () => {
         const set = newBucketSet();
         assert.deepStrictEqual(
-            Object.fromEntries(Object.entries(set).filter(([k]) => k !== "projects").map(([k, v]) => [k, v.capacity])),
+            Object.fromEntries(Object.entries(set).filter(([k]) => k !== "projects" && k !== "securitytokens").map(([k, v]) => [k, v.capacity])),
             { reset: 50, flag: 500, action: 50, jobs: 2000, details: 1000 },
         );
         assert.strictEqual(sharedBuckets(), sharedBuckets());

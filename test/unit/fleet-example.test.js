@@ -12,7 +12,7 @@ const SERVER = { id: "77616c78-0bc4-4156-b24b-4286586ac350", name: "web-01", os:
 describe("unit: fleet example inventory and password derivation", () => {
   it("fills defaults: port 623, the vendor's login, os auto", () => {
     const inv = checkInventory({ bmcs: [{ name: "dell-01", host: "h", vendor: "dell" }], servers: [{ id: SERVER.id, name: "s" }] });
-    assert.deepEqual(inv.bmcs[0], { name: "dell-01", host: "h", port: 623, vendor: "dell", site: "", login: "root" });
+    assert.deepEqual(inv.bmcs[0], { name: "dell-01", host: "h", port: 623, vendor: "dell", site: "", login: "root", passwordBytes: 16 });
     assert.equal(inv.servers[0].os, "auto");
   });
 
@@ -20,6 +20,7 @@ describe("unit: fleet example inventory and password derivation", () => {
     [{ bmcs: [{ ...BMC, password: "x" }] }, /inv: bmcs\[0\]\.password: unknown key/],
     [{ bmcs: [{ ...BMC, port: "623x" }] }, /inv: bmcs\[0\]\.port: must be an integer 1-65535/],
     [{ bmcs: [{ ...BMC, vendor: "acme" }] }, /inv: bmcs\[0\]\.vendor: must be one of supermicro/],
+    [{ bmcs: [{ ...BMC, passwordBytes: 18 }] }, /inv: bmcs\[0\]\.passwordBytes: must be 16 or 20/],
     [{ bmcs: [BMC, BMC] }, /inv: bmcs\[1\]\.name: duplicate name "smc-01"/],
     [{ bmcs: [{ name: "x" }] }, /inv: bmcs\[0\]\.host: is required/],
     [{ servers: [{ ...SERVER, id: "web-01" }] }, /inv: servers\[0\]\.id: must be the server's UUID/],
@@ -40,6 +41,14 @@ describe("unit: fleet example inventory and password derivation", () => {
     assert.notEqual(derivePassword(m, 1, "bmc/a/x"), derivePassword(`${m}!`, 1, "bmc/a/x"));
     assert.throws(() => derivePassword("short", 1, "s"), /fleet:masterSecret must be a secret of at least 16/);
     assert.throws(() => derivePassword(m, -1, "s"), /fleet:rotation must be a non-negative integer/);
+  });
+
+  it("20-byte passwords for BMCs that keep them: 20 printable bytes with every character class", () => {
+    for (let i = 0; i < 200; i++) {
+      const pw = derivePassword("a-master-secret-of-some-length", i, `bmc/obmc/${i}`, 20);
+      assert.equal(Buffer.byteLength(pw), 20);
+      assert.match(pw, /^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])(?=.*[^A-Za-z0-9])[\x21-\x7e]+$/);
+    }
   });
 
   it("every derived password passes the BMS rules (Linux root, Windows Administrator) and fits 16 IPMI bytes", () => {

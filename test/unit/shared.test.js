@@ -14,6 +14,18 @@ describe("unit: errors and redaction", () => {
     assert.equal(out, `a ${REDACTED} b ${REDACTED} c ${REDACTED}`);
   });
 
+  it("the compiled pattern follows the registry: a secret registered after a redaction is removed by the next one", () => {
+    const first = `first-secret-${Math.random().toString(36).slice(2)}`;
+    const later = `later-${first}-longer`;
+    registerSecrets(first);
+    assert.equal(redact(`a ${first} b`), "a [secret] b");
+    assert.equal(redact(`a ${later} b`), `a later-[secret]-longer b`, "not registered yet: only the part that is");
+    registerSecrets(later);
+    assert.equal(redact(`a ${later} b`), "a [secret] b", "registered now: removed whole, longest first");
+    const extra = `extra-${first}-x`;
+    assert.equal(redact(`${extra}`, [extra]), "[secret]", "an unregistered extra containing a registered secret is removed whole");
+  });
+
   it("does not garble text with very short values", () => {
     registerSecrets("a", "ab", "xyz");
     assert.equal(redact("a cab"), "a cab");

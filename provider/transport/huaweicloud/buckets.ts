@@ -7,9 +7,9 @@
  */
 
 /** The APIs a `BmsPassword` calls. */
-export type BmsApi = "reset" | "flag" | "action" | "jobs" | "details" | "projects";
+export type BmsApi = "reset" | "flag" | "action" | "jobs" | "details" | "projects" | "securitytokens";
 
-/** Documented limits, requests per minute (BMS API overview, "BMS接口使用限制"). `projects` is IAM's, not documented. */
+/** Documented limits, requests per minute (BMS API overview, "BMS接口使用限制"). The IAM ones are not documented. */
 export const DOCUMENTED_LIMITS_PER_MINUTE: Readonly<Record<BmsApi, number>> = {
     reset: 50,
     flag: 500,
@@ -17,6 +17,7 @@ export const DOCUMENTED_LIMITS_PER_MINUTE: Readonly<Record<BmsApi, number>> = {
     jobs: 2000,
     details: 1000,
     projects: 100,
+    securitytokens: 100,
 };
 
 /**

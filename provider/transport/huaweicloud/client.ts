@@ -12,11 +12,12 @@ import { redact } from "../../shared/redact";
 import { withRetry } from "../../shared/retry";
 import type { BmsApi, BucketSet } from "./buckets";
 import { errorFromResponse } from "./errors";
+import type { CredentialProvider, HuaweiAuth, Lease } from "./credentials";
+import { leaseFromBody } from "./credentials";
 import type { HttpResponse, HttpTransport } from "./http";
-import { signRequest, type AkSkCredentials } from "./signer";
+import { signRequest } from "./signer";
 
-/** How requests are authenticated. AK/SK signing is Huawei's recommendation; an IAM token is the alternative. */
-export type HuaweiAuth = { kind: "aksk"; credentials: AkSkCredentials } | { kind: "token"; token: string };
+export type { HuaweiAuth } from "./credentials";
 
 /** Everything the client touches outside itself, injectable so tests are instant and deterministic. */
 export interface ClientRuntime {
@@ -39,7 +40,8 @@ export interface BmsClientOptions {
     /** Base URL, e.g. `https://bms.cn-north-4.myhuaweicloud.com`. */
     endpoint: string;
     projectId: string;
-    auth: HuaweiAuth;
+    /** The credentials of the moment; renewing providers are asked before every attempt. */
+    auth: CredentialProvider;
     runtime: ClientRuntime;
     /** Values to redact from every error and log line besides the process-wide registry. */
     secrets?: readonly string[];
@@ -76,8 +78,16 @@ interface CallSpec {
     serverId?: string;
     /** False for calls that must not be repeated when the outcome is unknown (a timed-out reboot may have happened). */
     retryAmbiguous: boolean;
-    /** Send `X-Project-Id` (not for the IAM project lookup). */
+    /** Send `X-Project-Id` (not for the IAM calls). */
     projectHeader: boolean;
+}
+
+/** An IAM agency to assume: the delegating account and the agency's name. */
+export interface AgencyRequest {
+    agencyName: string;
+    domainName: string;
+    /** 900 to 86400 (IAM's bounds). */
+    durationSeconds: number;
 }
 
 export class HuaweiClient {
@@ -96,13 +106,17 @@ export class HuaweiClient {
         return `/v1/${encodeURIComponent(this.options.projectId)}`;
     }
 
-    /** Server details, or `undefined` when the server does not exist (404, `BMS.0040`, or status `DELETED`). */
+    /**
+     * Server details, or `undefined` when the server does not exist: the BMS service's own `BMS.0040` error (as 404
+     * or 400), or status `DELETED`. Any other 404 fails with `HWC_WRONG_ENDPOINT`: a wrong endpoint or region must
+     * not make a refresh forget a real server.
+     */
     async getServer(serverId: string): Promise<ServerDetails | undefined> {
         let res: HttpResponse;
         try {
             res = await this.call({ api: "details", method: "GET", path: `${this.base}/baremetalservers/${encodeURIComponent(serverId)}`, serverId, retryAmbiguous: true, projectHeader: true });
         } catch (e) {
-            if (e instanceof CredentialsError && e.code === "HWC_NOT_FOUND" && e.context.serviceCode !== "APIGW.0101") {
+            if (e instanceof CredentialsError && e.code === "HWC_NOT_FOUND" && e.context.serviceCode === "BMS.0040") {
                 return undefined;
             }
             throw e;
@@ -189,20 +203,50 @@ export class HuaweiClient {
         return matching[0].id as string;
     }
 
+    /**
+     * IAM `POST /v3.0/OS-CREDENTIAL/securitytokens` with `assume_role`: the agency's temporary access key, secret key
+     * and security token, signed (or token-authenticated) with this client's own credentials.
+     */
+    async assumeAgency(agency: AgencyRequest): Promise<Lease> {
+        const res = await this.call({
+            api: "securitytokens",
+            method: "POST",
+            path: "/v3.0/OS-CREDENTIAL/securitytokens",
+            body: { auth: { identity: { methods: ["assume_role"], assume_role: { agency_name: agency.agencyName, domain_name: agency.domainName, duration_seconds: agency.durationSeconds } } } },
+            retryAmbiguous: true,
+            projectHeader: false,
+        });
+        return leaseFromBody(res.body, `IAM (agency ${agency.domainName}/${agency.agencyName})`);
+    }
+
     private async call(spec: CallSpec, extraSecrets: readonly string[] = []): Promise<HttpResponse> {
+        try {
+            return await this.callOnce(spec, extraSecrets);
+        } catch (e) {
+            // Temporary credentials the provider obtained itself may have been revoked or seen as expired by the
+            // gateway's clock: fetch new ones and try once more.
+            if (e instanceof CredentialsError && e.code === "HWC_AUTH_FAILED" && this.options.auth.invalidate()) {
+                this.options.runtime.log(`huaweicloud: ${spec.method} ${spec.api} was refused with the credentials from ${this.options.auth.source}; fetching new ones`);
+                return this.callOnce(spec, extraSecrets);
+            }
+            throw e;
+        }
+    }
+
+    private async callOnce(spec: CallSpec, extraSecrets: readonly string[]): Promise<HttpResponse> {
         const rt = this.options.runtime;
         const secrets = [...(this.options.secrets ?? []), ...extraSecrets];
         // Serialise once: the same bytes are hashed and sent.
         const body = spec.body === undefined ? "" : JSON.stringify(spec.body);
         const url = `${this.endpoint}${spec.path}${spec.query ? `?${spec.query}` : ""}`;
-        const call = { api: spec.api, method: spec.method, path: spec.path, serverId: spec.serverId };
+        const call = { api: spec.api, method: spec.method, path: spec.path, serverId: spec.serverId, endpoint: this.endpoint, credentialSource: this.options.auth.source };
         return withRetry(
             async () => {
                 const wait = rt.buckets[spec.api].reserve(rt.now().getTime());
                 if (wait > 0) {
                     await rt.sleep(wait);
                 }
-                const headers = this.headers(spec, url, body);
+                const headers = this.headers(spec, url, body, await this.options.auth.get());
                 let res: HttpResponse;
                 try {
                     res = await rt.transport({ method: spec.method, url, headers, body, timeoutMs: rt.timeoutMs });
@@ -232,12 +276,11 @@ export class HuaweiClient {
         );
     }
 
-    private headers(spec: CallSpec, url: string, body: string): Record<string, string> {
+    private headers(spec: CallSpec, url: string, body: string, auth: HuaweiAuth): Record<string, string> {
         const base: Record<string, string> = { "Content-Type": "application/json" };
         if (spec.projectHeader) {
             base["X-Project-Id"] = this.options.projectId;
         }
-        const auth = this.options.auth;
         if (auth.kind === "token") {
             return { ...base, Host: new URL(url).host, "X-Auth-Token": auth.token };
         }
@@ -263,16 +306,59 @@ function malformed(api: string, what: string): CredentialsError {
     return new CredentialsError("HWC_SERVER_ERROR", { message: `unexpected response from ${api}: ${what}`, hint: "check endpoint points at the BMS service (https://bms.{region}.myhuaweicloud.com)", context: { api } });
 }
 
-function transportError(e: unknown, call: { api: string; method: string; serverId?: string }, retryAmbiguous: boolean, secrets: readonly string[]): CredentialsError {
-    const code = (e as { code?: unknown } | null)?.code;
-    const context = { api: call.api, serverId: call.serverId, errno: typeof code === "string" ? code : undefined };
+/** Node's codes for a certificate that could not be verified (or a name it does not cover). */
+const TLS_VERIFY_CODES = new Set([
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+    "CERT_UNTRUSTED",
+    "CERT_SIGNATURE_FAILURE",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function transportError(e: unknown, call: { api: string; method: string; serverId?: string; endpoint?: string }, retryAmbiguous: boolean, secrets: readonly string[]): CredentialsError {
+    const err = (e ?? {}) as { code?: unknown; proxy?: unknown; statusCode?: unknown };
+    const code = typeof err.code === "string" ? err.code : undefined;
+    const proxy = typeof err.proxy === "string" ? err.proxy : undefined;
+    const context = { api: call.api, serverId: call.serverId, errno: code, ...(proxy ? { proxy } : {}) };
     if (code === "ETIMEDOUT") {
-        return new CredentialsError("HWC_TIMEOUT", { message: `${call.method} ${call.api} timed out`, hint: retryAmbiguous ? "retried; if this persists check connectivity to the endpoint" : AMBIGUOUS.hint, transient: retryAmbiguous, context, cause: e, secrets });
+        return new CredentialsError("HWC_TIMEOUT", { message: `${call.method} ${call.api} timed out${proxy ? ` (through the proxy ${proxy})` : ""}`, hint: retryAmbiguous ? "retried; if this persists check connectivity to the endpoint" : AMBIGUOUS.hint, transient: retryAmbiguous, context, cause: e, secrets });
+    }
+    if (code === "EPROXY") {
+        const status = typeof err.statusCode === "number" ? err.statusCode : 0;
+        return new CredentialsError("HWC_PROXY_FAILED", {
+            message: `the proxy ${proxy ?? ""} refused to open a tunnel to ${call.endpoint ?? "the endpoint"} (HTTP ${status})`,
+            hint: status === 407 || status === 401 ? "the proxy wants credentials: put them in the proxy URL (http://user:password@host:port), percent-encoded" : status === 403 ? "the proxy does not allow this destination or port: ask its administrator, or list the host in NO_PROXY" : "check the proxy; the request was not sent",
+            transient: status >= 500,
+            context,
+            cause: e,
+            secrets,
+        });
+    }
+    if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
+        return new CredentialsError("HWC_TLS_FAILED", {
+            message: `${call.method} ${call.api}: the certificate of ${call.endpoint ?? "the endpoint"} could not be verified (${code})`,
+            hint: "if the endpoint (or a TLS-inspecting proxy) uses a private CA, set huaweicloud:cacertFile (or OS_CACERT) to that CA's PEM file; huaweicloud:insecure: true skips verification (not recommended)",
+            context,
+            cause: e,
+            secrets,
+        });
     }
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-        return new CredentialsError("HWC_NETWORK", { message: `cannot resolve the endpoint of ${call.api}`, hint: "check region / endpoint and DNS", transient: code === "EAI_AGAIN", context, cause: e, secrets });
+        return new CredentialsError("HWC_NETWORK", { message: `cannot resolve ${proxy ? `the proxy ${proxy}` : `the endpoint of ${call.api}`}`, hint: proxy ? "check HTTPS_PROXY / HTTP_PROXY" : "check region / endpoint and DNS", transient: code === "EAI_AGAIN", context, cause: e, secrets });
     }
     // Connection refused happens before anything is sent, so it is safe to retry even for the reboot.
     const safe = code === "ECONNREFUSED" || retryAmbiguous;
-    return new CredentialsError("HWC_NETWORK", { message: `${call.method} ${call.api} failed: connection error`, hint: safe ? "retried; check connectivity to the endpoint" : AMBIGUOUS.hint, transient: safe, context, cause: e, secrets });
+    return new CredentialsError("HWC_NETWORK", {
+        message: `${call.method} ${call.api} failed: connection error${proxy ? ` (through the proxy ${proxy})` : ""}`,
+        hint: safe ? `retried; check connectivity to ${proxy ? "the proxy" : "the endpoint"}` : AMBIGUOUS.hint,
+        transient: safe,
+        context,
+        cause: e,
+        secrets,
+    });
 }

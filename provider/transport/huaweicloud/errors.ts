@@ -22,6 +22,10 @@ export interface CallContext {
     /** Path without host or query. Never contains a secret (ids only). */
     path: string;
     serverId?: string;
+    /** Scheme, host and port the call went to (never user info: endpoints with it are refused). */
+    endpoint?: string;
+    /** Where the credentials came from (`HW_ACCESS_KEY/HW_SECRET_KEY (environment)`), never a value. */
+    credentialSource?: string;
 }
 
 export function parseErrorBody(body: string): HuaweiErrorBody {
@@ -82,7 +86,7 @@ export function errorFromResponse(
     const serviceCode = parsed.code;
     const serverMessage = parsed.message ?? `HTTP ${status}`;
     const retryAfterMs = parseRetryAfter(headers["retry-after"], now);
-    const classified = classify(status, serviceCode, serverMessage);
+    const classified = classify(status, serviceCode, serverMessage, call);
     const { code, hint, transient } = override ? { ...classified, ...override } : classified;
     return new CredentialsError(code, {
         message: `${call.method} ${call.api} failed with HTTP ${status}${serviceCode ? ` ${serviceCode}` : ""}: ${serverMessage}`,
@@ -91,6 +95,8 @@ export function errorFromResponse(
         context: {
             api: call.api,
             serverId: call.serverId,
+            ...(code === "HWC_WRONG_ENDPOINT" ? { endpoint: call.endpoint } : {}),
+            ...((code === "HWC_AUTH_FAILED" || code === "HWC_FORBIDDEN") && call.credentialSource ? { credentials: call.credentialSource } : {}),
             status,
             serviceCode,
             requestId,
@@ -100,21 +106,30 @@ export function errorFromResponse(
     });
 }
 
-function classify(status: number, serviceCode: string | undefined, message: string): { code: ErrorCode; hint: string; transient: boolean } {
+function classify(status: number, serviceCode: string | undefined, message: string, call: CallContext): { code: ErrorCode; hint: string; transient: boolean } {
+    const endpoint = call.endpoint;
+    const from = call.credentialSource ?? "huaweicloud:accessKey/secretKey or HW_ACCESS_KEY/HW_SECRET_KEY";
     if (status === 401 || serviceCode === "APIGW.0301" || serviceCode === "APIGW.0303") {
         if (/signature expired/i.test(message)) {
             return { code: "HWC_AUTH_FAILED", transient: false, hint: "the request time differs from Huawei Cloud's clock by more than 15 minutes: synchronise this machine's clock (NTP)" };
         }
         if (/not exist/i.test(message)) {
-            return { code: "HWC_AUTH_FAILED", transient: false, hint: "the access key is unknown: check huaweicloud:accessKey / HW_ACCESS_KEY" };
+            return { code: "HWC_AUTH_FAILED", transient: false, hint: `the access key from ${from} is unknown: check it (huaweicloud:accessKey / HW_ACCESS_KEY)` };
         }
         if (/token/i.test(message)) {
-            return { code: "HWC_AUTH_FAILED", transient: false, hint: "the IAM token or security token is invalid or expired: obtain a new one" };
+            return { code: "HWC_AUTH_FAILED", transient: false, hint: `the IAM token or security token from ${from} is invalid or expired: obtain new temporary credentials (a security token given in config, the environment or the shared file cannot be renewed by the provider)` };
         }
-        return { code: "HWC_AUTH_FAILED", transient: false, hint: "the signature was rejected: check huaweicloud:secretKey / HW_SECRET_KEY belongs to the access key" };
+        return { code: "HWC_AUTH_FAILED", transient: false, hint: `the signature was rejected: check that the secret key from ${from} belongs to its access key (huaweicloud:secretKey / HW_SECRET_KEY)` };
     }
     if (status === 403 || (serviceCode !== undefined && FORBIDDEN_BMS_CODES.has(serviceCode))) {
-        return { code: "HWC_FORBIDDEN", transient: false, hint: "grant the IAM user the BMS permissions bms:servers:get and bms:servers:resetServerPwd (and the reboot action for restart: hard) in this project" };
+        return {
+            code: "HWC_FORBIDDEN",
+            transient: false,
+            hint:
+                call.api === "securitytokens"
+                    ? `the identity from ${from} may not assume this agency: grant it the Agent Operator role (iam:agencies:assume) and check the agency and account names`
+                    : `grant the identity from ${from} the BMS permissions bms:servers:get and bms:servers:resetServerPwd (and the reboot action for restart: hard) in this project`,
+        };
     }
     if (status === 429 || serviceCode === "APIGW.0308") {
         return { code: "HWC_RATE_LIMITED", transient: true, hint: "Huawei Cloud throttled the call; it is retried with backoff — if this persists, run fewer deployments in parallel" };
@@ -123,10 +138,18 @@ function classify(status: number, serviceCode: string | undefined, message: stri
         return { code: "HWC_NOT_FOUND", transient: false, hint: "check serverId and that the server is in this project and region" };
     }
     if (status === 404) {
-        if (serviceCode === "APIGW.0101") {
-            return { code: "HWC_NOT_FOUND", transient: false, hint: "the API is not published at this endpoint: check region / endpoint (one-click reset may not exist on every site)" };
-        }
-        return { code: "HWC_NOT_FOUND", transient: false, hint: "check serverId and that the server is in this project and region" };
+        // Only the BMS service's own "server does not exist" (above) means the server is gone. Any other 404 — the
+        // gateway's APIGW.0101, another service's body, a proxy's page, no body — says the request went to the wrong
+        // place, which must never be mistaken for a deleted server.
+        const where = endpoint ?? "the endpoint";
+        return {
+            code: "HWC_WRONG_ENDPOINT",
+            transient: false,
+            hint:
+                serviceCode === "APIGW.0101"
+                    ? `the API is not published at ${where}: check region / endpoint (one-click reset may not exist on every site)`
+                    : `${where} answered 404 without the BMS service's "server does not exist" (BMS.0040): check region / endpoint / huaweicloud:endpoints.bms point at the BMS service of the server's region`,
+        };
     }
     if (serviceCode !== undefined && TRANSIENT_BMS_CODES.has(serviceCode)) {
         return { code: "HWC_SERVER_STATE", transient: true, hint: "the server is changing power state; the call is retried — if this persists, wait for the server to settle" };
