@@ -113,7 +113,7 @@ async function main() {
     console.log("targets:");
     console.log(`  Creates ≤ 1.5× ceil(${o.bmcs}/${o.parallel}) × create floor   ${up.phaseToFloor}  ${up.phaseToFloor <= 1.5 ? "met" : "MISSED"}`);
     console.log(`  provider peak RSS ≤ 150 MB             ${peak}  ${peak <= 150 ? "met" : "MISSED"}`);
-    const out = path.join(__dirname, "results", `${new Date().toISOString().slice(0, 10)}-fleet-${o.transport}.json`);
+    const out = path.join(__dirname, "results", `${new Date().toISOString().slice(0, 10)}-fleet-${o.transport}${process.env.HOST_ENV ? "-tuned" : ""}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify({ options: o, floorMs, rows, providerPeakRssMb: peak }, null, 2) + "\n");
     console.log(`wrote ${path.relative(process.cwd(), out)}`);
