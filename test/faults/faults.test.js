@@ -187,9 +187,9 @@ describe("faults: BmcUser under injected faults", function () {
     if (outcome.error) {
       assertTyped(outcome.error, ["BMC_TIMEOUT", "BMC_UNREACHABLE"]);
     } else {
-      assert.ok(proxy.counts.opens >= 2, "the operation was retried after the stall");
+      assert.ok(proxy.counts.rakp1 >= 2, "the operation was retried after the stall");
     }
-    assert.ok(proxy.counts.opens <= 4, `bounded: ${proxy.counts.opens} sessions (3 attempts + verification)`);
+    assert.ok(proxy.counts.rakp1 <= 4, `bounded: ${proxy.counts.rakp1} sessions (3 attempts + verification)`);
     await nextUpConverges(stall, inputs, outcome);
   });
 
@@ -217,7 +217,7 @@ describe("faults: BmcUser under injected faults", function () {
     assertTyped(outcome.error, ["BMC_COMMAND_REJECTED"]);
     assert.equal(outcome.error.context.completionCode, "0xff");
     assert.equal(outcome.error.transient, true);
-    assert.equal(proxy.counts.opens, 3, "three sessions: the first attempt and two retries, no more");
+    assert.equal(proxy.counts.rakp1, 3, "three sessions: the first attempt and two retries, no more");
     await ffConsole.send("mc_enable 0x20");
     // The controller coming back is modelled as a BMC reboot: after mc_disable/mc_enable, ipmi_sim was seen to stop
     // answering logins intermittently a few sessions later (its sessions opened while disabled never closed). Stop it
@@ -251,11 +251,11 @@ describe("faults: BmcUser under injected faults", function () {
         password: PW.rot1,
         privilege: "administrator",
       });
-      const before = proxy.counts.opens;
+      const before = proxy.counts.rakp1;
       const outcome = await scan.watch(() => provider.create(inputs));
       assert.ok(!outcome.error, outcome.error?.message);
       assert.equal(outcome.result.outs.bmcLogin, "password (the managed account's new password)");
-      assert.equal(proxy.counts.opens - before, 2, "bmc.password once (rejected), the new password once; the fallback never");
+      assert.equal(proxy.counts.rakp1 - before, 2, "bmc.password once (rejected), the new password once; the fallback never");
       rot.admin.password = PW.rot1;
       ({ id, outs: state } = await nextUpConverges(rot, inputs, outcome, { verifyAs: "ADMINISTRATOR" }));
     });
@@ -271,10 +271,10 @@ describe("faults: BmcUser under injected faults", function () {
         password: PW.rot2,
         privilege: "administrator",
       });
-      const before = proxy.counts.opens;
+      const before = proxy.counts.rakp1;
       const outcome = await scan.watch(() => provider.update(id, state, inputs));
       assert.ok(!outcome.error, outcome.error?.message);
-      assert.equal(proxy.counts.opens - before, 2, "one rejected login (bmc.password), then the new password");
+      assert.equal(proxy.counts.rakp1 - before, 2, "one rejected login (bmc.password), then the new password");
       rot.admin.password = PW.rot2;
       await nextUpConverges(rot, inputs, outcome, { verifyAs: "ADMINISTRATOR" });
     });
@@ -287,11 +287,11 @@ describe("faults: BmcUser under injected faults", function () {
         password: PW.ops,
         privilege: "operator",
       });
-      const before = proxy.counts.opens;
+      const before = proxy.counts.rakp1;
       const outcome = await scan.watch(() => provider.create(inputs));
       assertTyped(outcome.error, ["BMC_LOGIN_REJECTED"]);
       assert.equal(outcome.error.transient, false);
-      assert.equal(proxy.counts.opens - before, 3, "password, fallbackPasswords[0], fallbackPasswords[1]: once each");
+      assert.equal(proxy.counts.rakp1 - before, 3, "password, fallbackPasswords[0], fallbackPasswords[1]: once each");
       const fixed = await checked({ bmc: rot.connection({ port: proxy.listenPort, fallbackPasswords: [PW.fb0] }), username: "ops", password: PW.ops, privilege: "operator" });
       await nextUpConverges(rot, fixed, outcome);
     });

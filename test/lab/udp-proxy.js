@@ -10,8 +10,9 @@
  * - Every datagram in either direction is dropped with probability lossPct/100, otherwise delivered after
  *   delayMs ± uniform(jitterMs) (clamped at 0), so RTT ≈ 2 × delayMs; with jitter, datagrams may be reordered.
  * - Mappings close after `idleMs` without traffic.
- * - Sessions are counted as Open Session Requests (`counts.opens`, RMCP+ payload type 0x10): one per ipmitool process
- *   and one per native session attempt, whatever source port they come from (the native transport shares one).
+ * - Session attempts are counted as Open Session Requests (`counts.opens`, RMCP+ payload type 0x10), whatever source
+ *   port they come from (the native transport shares one); an attempt the BMC was too slow to answer counts again.
+ *   Logins that reached the BMC's name check are `counts.rakp1` (below): the tests count sessions with it.
  * - Logins are counted by message: `counts.rakp1` (RAKP Message 1, payload type 0x12: a login attempt reached the BMC)
  *   and `counts.rakp3` (RAKP Message 3, 0x14: the client accepted the BMC's RAKP 2, i.e. the password matched and the
  *   user exists). ipmitool sends no RAKP 3 after a rejected password or an unknown user, so `failedLogins()` =

@@ -290,9 +290,9 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
       forgetLoginMemory();
       const out = {};
       for (const name of order) {
-        const pairs = proxy.counts.opens;
+        const pairs = proxy.counts.rakp1;
         out[name] = await outcome(provider.create(resources[name]));
-        out[name].sessions = proxy.counts.opens - pairs;
+        out[name].sessions = proxy.counts.rakp1 - pairs;
       }
       await proxy.settled();
       return { out, failedLogins: proxy.failedLogins(), bmc };
