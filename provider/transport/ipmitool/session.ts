@@ -27,7 +27,10 @@ import { RawCommand, rawLine } from "./codec";
 
 /** Where and how to log in. */
 export interface SessionTarget {
+    /** The BMC as named in errors. */
     host: string;
+    /** The address ipmitool contacts (`-H`), when resolved apart from `host`; default `host`. */
+    address?: string;
     port: number;
     username: string;
     /** RMCP+ cipher suite: 17 (SHA-256) or 3 (SHA-1). Always passed, so ipmitool never probes. */
@@ -268,7 +271,7 @@ export class IpmiSession {
             ? ["-I", "open", "-v"]
             : [
                   "-I", "lanplus",
-                  "-H", target.host,
+                  "-H", target.address ?? target.host,
                   "-p", String(target.port),
                   "-U", target.username,
                   "-C", String(target.cipherSuite),
