@@ -11,7 +11,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { CredentialsError, isCredentialsError } from "../../shared/errors";
-import { withBmcSession, withSessionSlot } from "../../shared/limiter";
+import { KeyedMutex, withBmcSession, withSessionSlot } from "../../shared/limiter";
 import { registerSecrets } from "../../shared/redact";
 import { withRetry } from "../../shared/retry";
 import {
@@ -163,6 +163,11 @@ interface LoginMemory {
     rejected: Set<string>;
     /** `<bmc>/<user>` → the password this process wrote onto that login account while rotating it, and proved. */
     written: Map<string, string>;
+    /**
+     * One attempt at a time per rejection key: a second login with the same password on the same account waits for
+     * the first and sees its rejection, so concurrent operations cannot each spend one.
+     */
+    attempts: KeyedMutex;
 }
 
 /**
@@ -172,7 +177,7 @@ interface LoginMemory {
  */
 function loginMemory(): LoginMemory {
     const g = globalThis as unknown as Record<symbol, LoginMemory | undefined>;
-    return (g[LOGIN_MEMORY_KEY] ??= { hmacKey: randomBytes(32), rejected: new Set(), written: new Map() });
+    return (g[LOGIN_MEMORY_KEY] ??= { hmacKey: randomBytes(32), rejected: new Set(), written: new Map(), attempts: new KeyedMutex() });
 }
 
 type AccountRef = Pick<BmcLogin, "host" | "port" | "ssh" | "inband" | "address">;
@@ -189,6 +194,18 @@ function rejectionKey(login: AccountRef, username: string, password: string): st
 /** True when this BMC rejected `password` for `username` earlier in this process. */
 export function wasRejected(login: AccountRef, username: string, password: string): boolean {
     return loginMemory().rejected.has(rejectionKey(login, username, password));
+}
+
+const ALREADY_REJECTED = Symbol("already rejected");
+
+/**
+ * Runs one login attempt with `password` as `username` unless the BMC already rejected that password for that account
+ * in this process; never beside another attempt with the same password on the same account. `attempt` records its
+ * own rejection (before the next waiting attempt looks).
+ */
+async function loginAttempt<T>(login: AccountRef, username: string, password: string, attempt: () => Promise<T>): Promise<T | typeof ALREADY_REJECTED> {
+    const key = rejectionKey(login, username, password);
+    return loginMemory().attempts.run(key, async () => (loginMemory().rejected.has(key) ? ALREADY_REJECTED : attempt()));
 }
 
 /** Records that this BMC rejected `password` for `username`: it is not tried again in this process. */
@@ -319,18 +336,24 @@ async function loginWithCandidates(
         if (rejected.has(c.label)) {
             continue;
         }
-        if (!login.inband && wasRejected(login, username, c.password)) {
+        const open = () => IpmiSession.open(target, login.inband ? undefined : c.password, routed(login, options));
+        const attempt = login.inband
+            ? await open()
+            : await loginAttempt(login, username, c.password, () =>
+                  open().catch((e) => {
+                      if (!isPasswordRejected(e)) {
+                          throw e;
+                      }
+                      recordRejection(login, username, c.password);
+                      return undefined;
+                  }),
+              );
+        if (attempt === ALREADY_REJECTED) {
             rejectedEarlier.push(c.label);
-            continue;
-        }
-        try {
-            return { session: await IpmiSession.open(target, login.inband ? undefined : c.password, routed(login, options)), label: c.label, password: c.password };
-        } catch (e) {
-            if (!isPasswordRejected(e)) {
-                throw e;
-            }
+        } else if (attempt === undefined) {
             rejected.add(c.label);
-            recordRejection(login, username, c.password);
+        } else {
+            return { session: attempt, label: c.label, password: c.password };
         }
     }
     const tried = candidates.filter((c) => !rejectedEarlier.includes(c.label)).map((c) => c.label);
@@ -538,18 +561,18 @@ export async function probeLogin(
 ): Promise<ProbeOutcome> {
     registerSecrets(password);
     const login = await resolveLogin(unresolved);
-    if (wasRejected(login, username, password)) {
-        return "bad-password";
-    }
     const inSlot = options.ownSlot === false;
-    const outcome = await withSessionSlot(bmcKey(login), (holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot), {
-        global: !inSlot,
-        waitForTails: inSlot,
+    const outcome = await loginAttempt(login, username, password, async () => {
+        const result = await withSessionSlot(bmcKey(login), (holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot), {
+            global: !inSlot,
+            waitForTails: inSlot,
+        });
+        if (result === "bad-password") {
+            recordRejection(login, username, password);
+        }
+        return result;
     });
-    if (outcome === "bad-password") {
-        recordRejection(login, username, password);
-    }
-    return outcome;
+    return outcome === ALREADY_REJECTED ? "bad-password" : outcome;
 }
 
 async function probeOnce(
