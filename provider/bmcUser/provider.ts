@@ -191,6 +191,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
     let vendor: VendorOutputs = {};
     let probe: Promise<ProbeOutcome> | undefined;
     let readBack: LiveSlot | undefined;
+    let slotIsOurs = true;
     const context = { userId: slot, channel };
     try {
         await withIdentifiedSession(
@@ -207,8 +208,10 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     setPassword = true;
                 } else if (live.name !== prior.username && live.name !== inputs.username && !(await ownsRenamedAccount(login, live, prior, { context, ownSlot: false }))) {
                     // Another account holds the slot: ours is gone. Never touch that one; put ours where create would.
+                    slotIsOurs = false;
                     const resolved = await resolveSlot(session, inputs, channel, profile);
                     slot = resolved.slot;
+                    slotIsOurs = true;
                     session.setContext({ userId: slot });
                     live = resolved.live ?? (await readLive(session, channel, slot, profile));
                     setPassword = true;
@@ -220,7 +223,9 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
             },
         );
     } catch (e) {
-        throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor);
+        // Failing before a slot of ours was found (no free slot, the declared userId taken): nothing was written, and
+        // the recorded slot is somebody else's, so nothing may be recorded for it.
+        throw slotIsOurs ? partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor) : e;
     }
     return { outs: await verified(news, login, inputs, channel, slot, loginLabel, id, rotationProven, vendor, probe, readBack) };
 }

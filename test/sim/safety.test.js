@@ -178,6 +178,17 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
       }
     });
 
+    it("with an explicit userId, update refuses the taken slot: BMC_SLOT_TAKEN, nothing written, nothing recorded", async () => {
+      const inputs = await checked({ bmc: bmc.connection(), userId: 15, username: "pinned", password: PW.a, privilege: "user" });
+      const { id, outs } = await provider.create(inputs);
+      await emptySlot(bmc, 15);
+      await placeForeignAccount(bmc, 15, "intruder", PW.foreign);
+      const u = await outcome(provider.update(id, outs, { ...inputs, privilege: "operator" }));
+      assert.equal(u.error?.code, "BMC_SLOT_TAKEN", u.error?.message);
+      assert.equal(u.error.id, undefined, "not a partial failure: the slot is somebody else's");
+      await foreignUntouched(15);
+    });
+
     it("delete leaves a foreign account in the recorded slot alone", async () => {
       const { id, outs, slot } = await ownedThenReplaced("owned3");
       await provider.delete(id, outs);
