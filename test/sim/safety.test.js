@@ -123,6 +123,37 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
     });
   });
 
+  describe("issue 14.1: a partial failure never records a slot this operation does not own", () => {
+    it("another client takes the slot between our writes and the read-back: BMC_SLOT_TAKEN, nothing recorded, its account intact", async () => {
+      const [bmc] = await lab.start([{ name: "racer" }]);
+      const proxy = await proxyFor(bmc);
+      const create = async (userId, username) =>
+        outcome(provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort, timeoutSeconds: 3 }), userId, channel: 1, username, password: PW.a, privilege: "user", verifyPassword: "off" })));
+      assert.ok(!(await create(10, "warm")).error, "identity cached");
+      await proxy.settled();
+      const before = proxy.counts.up;
+      assert.ok(!(await create(11, "dry")).error);
+      await proxy.settled();
+      const perCreate = proxy.counts.up - before; // … writes, Get User Access + Get User Name (read-back), Close Session
+      // Hold the read-back's first request while another client writes its own account into the slot, directly.
+      let seen = 0;
+      const forward = proxy.fromClient.bind(proxy);
+      proxy.fromClient = (msg, rinfo) => {
+        if (++seen === perCreate - 2) {
+          placeForeignAccount(bmc, 12, "racer", PW.foreign).then(() => forward(msg, rinfo));
+          return;
+        }
+        forward(msg, rinfo);
+      };
+      const raced = await create(12, "loser");
+      proxy.fromClient = forward;
+      assert.equal(raced.error?.code, "BMC_SLOT_TAKEN", raced.error?.message ?? "created");
+      assert.equal(raced.error.id, undefined, "no partial failure: the slot is the other client's");
+      assert.equal((await bmc.slot(12)).name, "racer");
+      assert.ok(await bmc.canLogin("racer", PW.foreign, "OPERATOR"), "the other client's account works");
+    });
+  });
+
   describe("issue 14.2: a different account in our slot is not drift", () => {
     let bmc;
     before(async () => {
