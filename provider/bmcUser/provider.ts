@@ -31,9 +31,10 @@ import {
     lanChannel,
     isActiveAdministrator,
     findSlot,
+    notePasswordWritten,
     probeLogin,
     readSlot,
-    rememberLogin,
+    resolveLogin,
 } from "../transport/ipmitool/bmc";
 import type { IpmiSession } from "../transport/ipmitool/session";
 import { BmcIdentity, withIdentifiedSession } from "../transport/ipmitool/identity";
@@ -86,6 +87,7 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
 export async function create(props: Props): Promise<dynamic.CreateResult> {
     const inputs = parseInputs(props);
     const selfRotation = selfRotationCandidates(inputs);
+    const login = await resolveLogin(toLogin(inputs.bmc));
     let slot: number | undefined;
     let channel: number | undefined;
     let loginLabel = "password";
@@ -95,37 +97,38 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
     let readBack: LiveSlot | undefined;
     const context = { userId: inputs.userId, channel: inputs.channel };
     try {
-        await withIdentifiedSession(toLogin(inputs.bmc), { declaredVendor: inputs.vendorProfile, extraCandidates: selfRotation, context }, async (session, identity, label, loginPassword) => {
+        await withIdentifiedSession(login, { declaredVendor: inputs.vendorProfile, extraCandidates: selfRotation, context }, async (session, identity, label, loginPassword) => {
             loginLabel = label;
             vendor = vendorOutputs(identity);
             const { profile } = identity;
             enforceVendorRules(inputs, profile, inputs.userId);
-            channel = inputs.channel ?? (await lanChannel(session, toLogin(inputs.bmc), lanChannelProbeOrder(profile)));
+            channel = inputs.channel ?? (await lanChannel(session, login, lanChannelProbeOrder(profile)));
             session.setContext({ channel });
             const resolved = await resolveSlot(session, inputs, channel, profile);
             session.setContext({ userId: resolved.slot });
             await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)));
             // Only now can a write happen: a failure before this point leaves nothing behind, so it is no partial failure.
             slot = resolved.slot;
-            readBack = await applyAndReadBack(session, inputs, channel, slot, undefined, true, profile, () => (probe ??= earlyWriteProbe(inputs, channel!, slot!)));
-            rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, true);
+            readBack = await applyAndReadBack(session, login, inputs, channel, slot, undefined, true, profile, () => (probe ??= earlyWriteProbe(login, inputs, channel!, slot!)));
+            rotationProven = await proveSelfRotation(session, login, inputs, channel, slot, loginPassword, true);
         });
     } catch (e) {
         throw partialIfCreated(e, props, inputs, channel, slot, loginLabel, undefined, "unknown", vendor);
     }
-    const outs = await verified(props, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor, probe, readBack);
+    const outs = await verified(props, login, inputs, channel!, slot!, loginLabel, undefined, rotationProven, vendor, probe, readBack);
     return { id: resourceId(inputs.bmc.host, inputs.bmc.port, channel!, slot!), outs };
 }
 
 /**
  * Reads the managed slot (Get User Access + Get User Name only) and, when `verifyPassword` is `login`, proves the
- * password with one login. Returns no id when the slot was emptied, so the engine drops it (and `up --refresh`
- * recreates it). Side-effect free.
+ * password with one login. Returns no id when the account is gone, so the engine drops it (and `up --refresh`
+ * recreates it): the slot was emptied, or it holds a name other than the recorded one that the recorded password does
+ * not open ({@link ownsRenamedAccount}, the rule `update` applies too). Side-effect free.
  */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
     const prior = priorOutputs(id, props);
-    const login = toLogin(prior.bmc);
     registerSecrets(prior.password, ...collectSecrets(props));
+    const login = await resolveLogin(toLogin(prior.bmc));
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
     let vendor: VendorOutputs = {};
@@ -137,15 +140,21 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
         session.setContext({ channel: prior.channel, userId: prior.userId });
         return readLive(session, prior.channel, prior.userId, identity.profile);
     });
+    const gone = { id: undefined, props: {} };
     if (isEmptySlot(live.name)) {
-        return { id: undefined, props: {} };
+        return gone;
     }
     let probe: LoginProbe = "skipped";
     const privilege = live.access.privilege;
-    if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
+    if (live.name !== prior.username) {
+        if (!(await ownsRenamedAccount(login, live, prior, { context }))) {
+            return gone;
+        }
+        probe = prior.verifyPassword === "login" ? "ok" : "skipped";
+    } else if (prior.verifyPassword === "login" && privilege !== "no-access" && privilege !== "oem" && privilege !== "reserved") {
         // The early login asked for the recorded privilege: its answer stands when that is still the slot's, and a
         // rejected password stands whatever the privilege (one rejected login per refresh, not two).
-        const earlier = early && live.name === prior.username ? (privilege === prior.privilege ? await early : await early.catch(() => undefined)) : undefined;
+        const earlier = early ? (privilege === prior.privilege ? await early : await early.catch(() => undefined)) : undefined;
         probe = privilege === prior.privilege || earlier === "bad-password" ? (earlier ?? "skipped") : "skipped";
         if (probe === "skipped") {
             probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
@@ -154,14 +163,19 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
 
-/** Applies only what differs from the live slot, in one session, then verifies the password. */
+/**
+ * Applies only what differs from the live slot, in one session, then verifies the password. The recorded slot decides
+ * what happens first, by the rule `read` applies: our account (the recorded or declared name, or another name the
+ * recorded password opens) is converged in place; an emptied slot gets the account back, password included; a slot
+ * holding another account is left alone and the account is created again where `create` would put it.
+ */
 export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const inputs = parseInputs(news);
     const prior = priorOutputs(id, olds);
     registerSecrets(prior.password, ...collectSecrets(olds));
     const channel = prior.channel;
-    const slot = prior.userId;
-    const setPassword = passwordNeedsWrite(prior, inputs);
+    let slot = prior.userId;
+    let setPassword = passwordNeedsWrite(prior, inputs);
     const rename = selfRenameFailure(inputs, prior);
     if (rename) {
         // check() refuses this too; the engine may skip check (e.g. state edited by hand), so refuse before any write.
@@ -171,40 +185,56 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
             context: { host: prior.host, port: prior.port, slot },
         });
     }
+    const login = await resolveLogin(toLogin(inputs.bmc));
     let loginLabel = prior.bmcLogin ?? "password";
     let rotationProven = false;
     let vendor: VendorOutputs = {};
     let probe: Promise<ProbeOutcome> | undefined;
     let readBack: LiveSlot | undefined;
+    let slotIsOurs = true;
+    const context = { userId: slot, channel };
     try {
         await withIdentifiedSession(
-            toLogin(inputs.bmc),
-            { declaredVendor: inputs.vendorProfile, extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)], context: { userId: slot, channel } },
+            login,
+            { declaredVendor: inputs.vendorProfile, extraCandidates: [...selfRotationCandidates(inputs), ...priorLoginCandidates(prior, inputs)], context },
             async (session, identity, label, loginPassword) => {
                 loginLabel = label;
                 vendor = vendorOutputs(identity);
                 const { profile } = identity;
                 session.setContext({ channel, userId: slot });
-                enforceVendorRules(inputs, profile, slot, setPassword);
-                const live = await readLive(session, channel, slot, profile);
-                if (!isEmptySlot(live.name) && live.name !== prior.username && live.name !== inputs.username) {
-                    throw slotTaken(inputs, channel, slot);
+                let live = await readLive(session, channel, slot, profile);
+                if (isEmptySlot(live.name)) {
+                    // Emptied out of band (a delete scrambles the password): the account comes back as create makes it.
+                    setPassword = true;
+                } else if (live.name !== prior.username && live.name !== inputs.username && !(await ownsRenamedAccount(login, live, prior, { context, ownSlot: false }))) {
+                    // Another account holds the slot: ours is gone. Never touch that one; put ours where create would.
+                    slotIsOurs = false;
+                    const resolved = await resolveSlot(session, inputs, channel, profile);
+                    slot = resolved.slot;
+                    slotIsOurs = true;
+                    session.setContext({ userId: slot });
+                    live = resolved.live ?? (await readLive(session, channel, slot, profile));
+                    setPassword = true;
                 }
+                enforceVendorRules(inputs, profile, slot, setPassword);
                 await guardLastAdministrator(session, inputs, channel, slot, live);
-                readBack = await applyAndReadBack(session, inputs, channel, slot, live, setPassword, profile, () => (probe ??= earlyWriteProbe(inputs, channel, slot)));
-                rotationProven = await proveSelfRotation(session, inputs, channel, slot, loginPassword, setPassword);
+                readBack = await applyAndReadBack(session, login, inputs, channel, slot, live, setPassword, profile, () => (probe ??= earlyWriteProbe(login, inputs, channel, slot)));
+                rotationProven = await proveSelfRotation(session, login, inputs, channel, slot, loginPassword, setPassword);
             },
         );
     } catch (e) {
-        throw partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor);
+        // Failing before a slot of ours was found (no free slot, the declared userId taken): nothing was written, and
+        // the recorded slot is somebody else's, so nothing may be recorded for it.
+        throw slotIsOurs ? partialIfCreated(e, news, inputs, channel, slot, loginLabel, id, "unknown", vendor) : e;
     }
-    return { outs: await verified(news, inputs, channel, slot, loginLabel, id, rotationProven, vendor, probe, readBack) };
+    return { outs: await verified(news, login, inputs, channel, slot, loginLabel, id, rotationProven, vendor, probe, readBack) };
 }
 
 /**
  * Removes the account: no-access privilege with every flag off, disabled, password scrambled, name cleared. Refuses to
  * remove the account the provider logs in with unless `allowSelfLockout` is set. A slot that is already empty or now
- * holds another account is left alone.
+ * holds another name is left alone (even our account renamed out of band: delete never probes, and clears only the
+ * recorded name).
  */
 async function deleteResource(id: string, props: Props): Promise<void> {
     const prior = priorOutputs(id, props);
@@ -217,7 +247,8 @@ async function deleteResource(id: string, props: Props): Promise<void> {
         });
     }
     const { channel, userId } = prior;
-    await withIdentifiedSession(toLogin(prior.bmc), { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context: { userId, channel } }, async (session, { profile }) => {
+    const login = await resolveLogin(toLogin(prior.bmc));
+    await withIdentifiedSession(login, { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context: { userId, channel } }, async (session, { profile }) => {
         session.setContext({ channel, userId });
         const live = await readLive(session, channel, userId, profile);
         if (isEmptySlot(live.name) || live.name !== prior.username) {
@@ -235,6 +266,7 @@ async function deleteResource(id: string, props: Props): Promise<void> {
         ]) {
             await session.one(c);
         }
+        notePasswordWritten(login, prior.username, scramble);
         const [cleared] = await session.run([setUserName(userId, "")]);
         // Some BMCs keep fixed names (0xCC); the account is disabled with no access and an unknown password either way.
         if (!cleared.ok && cleared.error.context.completionCode !== "0xcc") {
@@ -312,12 +344,35 @@ function earlyReadProbe(login: BmcLogin, prior: BmcUserOutputs): Promise<ProbeOu
  * the read-back in the admin session. Not for the login account itself: its rotation is proven (and rolled back) by
  * {@link proveSelfRotation} inside the admin session.
  */
-function earlyWriteProbe(inputs: BmcUserInputs, channel: number, slot: number): Promise<ProbeOutcome> | undefined {
+function earlyWriteProbe(login: BmcLogin, inputs: BmcUserInputs, channel: number, slot: number): Promise<ProbeOutcome> | undefined {
     if (!canVerifyByLogin(inputs) || inputs.username === inputs.bmc.username) {
         return undefined;
     }
     const privilege = inputs.privilege as Exclude<typeof inputs.privilege, "no-access">;
-    return quiet(probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[privilege], { context: { userId: slot, channel } }));
+    return quiet(probeLogin(login, inputs.username, inputs.password, SESSION_PRIVILEGE[privilege], { context: { userId: slot, channel } }));
+}
+
+/**
+ * Whether a slot showing a name other than the recorded one still holds our account, renamed out of band. The BMC
+ * cannot say who created an account, so the rule is: the recorded password opens it, by one login as the name the slot
+ * shows at the privilege it shows. Anything else — the login is rejected, the account cannot log in (disabled,
+ * no-access) — is another account, which the provider never writes to or clears. `read` and `update` both apply this
+ * rule, so whether a refresh ran first never changes the outcome. The cost: when the slot does hold another account,
+ * this is one failed login on it, once — the resource then leaves that slot (dropped by refresh, moved by update), and
+ * the rejection is remembered for the rest of the run.
+ */
+async function ownsRenamedAccount(
+    login: BmcLogin,
+    live: SlotState,
+    prior: Pick<BmcUserOutputs, "password">,
+    options: { context: { userId?: number; channel?: number }; ownSlot?: boolean },
+): Promise<boolean> {
+    const privilege = live.access.privilege;
+    if (!(privilege in SESSION_PRIVILEGE)) {
+        return false;
+    }
+    const sessionPrivilege = SESSION_PRIVILEGE[privilege as keyof typeof SESSION_PRIVILEGE];
+    return (await probeLogin(login, live.name, prior.password, sessionPrivilege, options)) === "ok";
 }
 
 /** Marks a promise that may end up unused (its operation failed first) as handled; awaiting it still throws. */
@@ -444,6 +499,7 @@ async function guardLastAdministrator(
  */
 async function proveSelfRotation(
     session: IpmiSession,
+    login: BmcLogin,
     inputs: BmcUserInputs,
     channel: number,
     slot: number,
@@ -453,9 +509,9 @@ async function proveSelfRotation(
     if (inputs.username !== inputs.bmc.username || !passwordWritten) {
         return false;
     }
-    const login = toLogin(inputs.bmc);
     if (loginPassword === inputs.password) {
         // This session logged in with the new password (a rerun after an interrupted rotation): already proven.
+        notePasswordWritten(login, inputs.username, inputs.password, true);
         return true;
     }
     let why: string;
@@ -463,7 +519,8 @@ async function proveSelfRotation(
         // Inside the admin session, which holds a session slot already.
         const outcome = await probeLogin(login, inputs.username, inputs.password, "ADMINISTRATOR", { ownSlot: false });
         if (outcome === "ok") {
-            rememberLogin(login, inputs.password);
+            // Later operations of this run that log in as this account try it first (their bmc.password is stale).
+            notePasswordWritten(login, inputs.username, inputs.password, true);
             return true;
         }
         why = outcome === "bad-password" ? "the BMC rejected the new password at login" : "the BMC did not let the account log in";
@@ -474,7 +531,9 @@ async function proveSelfRotation(
     const [restored] = await session.run([setUserPassword(slot, loginPassword, passwordSizeFor(loginPassword))]).catch((e) => [
         { ok: false as const, error: e as CredentialsError },
     ]);
-    if (!restored.ok) {
+    if (restored.ok) {
+        notePasswordWritten(login, inputs.username, loginPassword, true);
+    } else {
         throw new CredentialsError("BMC_ROTATION_FAILED", {
             message: `rotating the login account ${inputs.username}: ${why}, and restoring the previous password failed too`,
             hint:
@@ -495,6 +554,7 @@ async function proveSelfRotation(
 /** Writes what differs, then reads the slot back in the same session and fails if it does not match. */
 async function applyAndReadBack(
     session: IpmiSession,
+    login: BmcLogin,
     inputs: BmcUserInputs,
     channel: number,
     slot: number,
@@ -507,9 +567,21 @@ async function applyAndReadBack(
     for (const w of writes) {
         await session.one(w);
     }
+    if (setPassword) {
+        notePasswordWritten(login, inputs.username, inputs.password);
+    }
     afterWrites?.();
     const after = await readLive(session, channel, slot, profile);
     const wrong = slotMismatches(inputs, after);
+    if (!isEmptySlot(after.name) && after.name !== inputs.username && after.name !== live?.name) {
+        // A name that neither this session wrote nor was there (ours) before: another client put its own account here
+        // while this session wrote (the lock serialises this process only). Not ours, so no state may record it.
+        throw new CredentialsError("BMC_SLOT_TAKEN", {
+            message: `slot ${slot} holds another account after the writes: another client took it at the same time`,
+            hint: "nothing is recorded for this slot; check who else manages this BMC's accounts, then run `pulumi up` again",
+            context: { host: inputs.bmc.host, port: inputs.bmc.port, channel, slot },
+        });
+    }
     if (wrong.length > 0) {
         throw new CredentialsError("BMC_READBACK_MISMATCH", {
             message: `the BMC accepted the writes but reads back different ${wrong.join(", ")}`,
@@ -523,6 +595,7 @@ async function applyAndReadBack(
 /** Proves the new password by logging in as the user, when that is possible; returns the final outputs. */
 async function verified(
     props: Props,
+    login: BmcLogin,
     inputs: BmcUserInputs,
     channel: number,
     slot: number,
@@ -541,7 +614,7 @@ async function verified(
         try {
             outcome = early
                 ? await early
-                : await probeLogin(toLogin(inputs.bmc), inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
+                : await probeLogin(login, inputs.username, inputs.password, SESSION_PRIVILEGE[inputs.privilege as Exclude<typeof inputs.privilege, "no-access">], {
                       context: { userId: slot, channel },
                   });
         } catch (e) {
@@ -586,7 +659,8 @@ function partialIfCreated(
     const error = isCredentialsError(e)
         ? e
         : new CredentialsError("IPMITOOL_FAILED", { message: "unexpected failure", cause: e, hint: "report this as a bug" });
-    if (channel === undefined || slot === undefined) {
+    if (channel === undefined || slot === undefined || isCredentialsError(error, "BMC_SLOT_TAKEN")) {
+        // Nothing written yet, or the slot is somebody else's: recording it would make this resource own their account.
         return error;
     }
     const id = existingId ?? resourceId(inputs.bmc.host, inputs.bmc.port, channel, slot);

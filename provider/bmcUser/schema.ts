@@ -50,6 +50,10 @@ const hostName = (field: string, what: string, inbandLabel = false) =>
         .max(253, { message: `${field} is longer than a DNS name can be (253 characters)` })
         .refine((s) => HOST_RE.test(s) || (inbandLabel && s.startsWith(INBAND_HOST_PREFIX)), {
             message: `${field} must be an IP address or a DNS name (letters, digits, '.', '-', ':' only)`,
+        })
+        // URL brackets are not part of an address: ipmitool would look "[::1]" up as a name and fail.
+        .refine((s) => !s.startsWith("[") && !s.endsWith("]"), {
+            message: `${field} must be an IPv6 address without brackets (::1, not [::1]); the port is a field of its own`,
         });
 
 /** The prefix of the `host` label that names an in-band BMC (there is no network address to name it by). */

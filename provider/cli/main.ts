@@ -11,14 +11,15 @@
  */
 
 import { readFileSync } from "node:fs";
-import { isCredentialsError } from "../shared/errors";
+import { CredentialsError, isCredentialsError } from "../shared/errors";
 import { registerSecrets } from "../shared/redact";
 import { BmcLogin, findSlot, probeLogin, readSlot, withAdminSession } from "../transport/ipmitool/bmc";
 import { withIdentifiedSession } from "../transport/ipmitool/identity";
 import { isEmptyName } from "../bmcUser/vendorRules";
 import type { SshTarget } from "../transport/ssh/channel";
 import { parseHostKey } from "../transport/ssh/remote";
-import { decodeUserAccess, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../transport/ipmitool/codec";
+import { decodeDeviceId, decodeUserAccess, getDeviceId, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../transport/ipmitool/codec";
+import { profileNamed } from "../transport/ipmitool/vendors";
 import { runLab } from "./lab";
 
 const USAGE = `Usage: bmc-credentials <command> --host HOST [options]
@@ -127,7 +128,7 @@ async function readPassword(o: Options, io: Io): Promise<string> {
     const file = str(o, "password-file");
     let pw: string | undefined;
     if (file) {
-        pw = readFileSync(file, "utf8").split(/\r?\n/)[0];
+        pw = readOptionFile("password-file", file).split(/\r?\n/)[0];
     } else if (io.env.IPMI_PASSWORD !== undefined) {
         pw = io.env.IPMI_PASSWORD;
     } else if (io.prompt) {
@@ -151,8 +152,18 @@ function isInbandTarget(o: Options): boolean {
     return str(o, "inband") === "local" || (!!str(o, "ssh-host") && !o.flags.has("via-ssh"));
 }
 
-function readSecretFile(path: string): string {
-    return readFileSync(path, "utf8");
+/**
+ * The text of a file named by `--<option>`; a file that cannot be read is a usage error naming the option and the path
+ * (never the content), raised before anything is sent.
+ */
+function readOptionFile(option: string, path: string): string {
+    try {
+        return readFileSync(path, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
+        throw new UsageError(`--${option} ${path}: cannot read it (${why})`);
+    }
 }
 
 /** The SSH leg from the flags (secrets from files and the environment only), or undefined. */
@@ -160,14 +171,14 @@ function sshTarget(o: Options, io: Io): SshTarget | undefined {
     const host = str(o, "ssh-host");
     if (!host) return undefined;
     const hostKeyFile = str(o, "ssh-host-key-file");
-    const hostKey = str(o, "ssh-host-key") ?? (hostKeyFile ? readFileSync(hostKeyFile, "utf8").split(/\r?\n/)[0] : undefined);
+    const hostKey = str(o, "ssh-host-key") ?? (hostKeyFile ? readOptionFile("ssh-host-key-file", hostKeyFile).split(/\r?\n/)[0] : undefined);
     if (!hostKey) throw new UsageError("--ssh-host needs the server's host key: --ssh-host-key \"ssh-ed25519 AAAA…\" or --ssh-host-key-file (verify it out of band)");
     const parsed = parseHostKey(hostKey);
     if (typeof parsed === "string") throw new UsageError(`--ssh-host-key ${parsed}`);
     const keyFile = str(o, "ssh-key-file");
     const pwFile = str(o, "ssh-password-file");
-    const privateKey = keyFile ? readSecretFile(keyFile) : undefined;
-    const password = privateKey ? undefined : pwFile ? readSecretFile(pwFile).split(/\r?\n/)[0] : io.env.BMC_SSH_PASSWORD;
+    const privateKey = keyFile ? readOptionFile("ssh-key-file", keyFile) : undefined;
+    const password = privateKey ? undefined : pwFile ? readOptionFile("ssh-password-file", pwFile).split(/\r?\n/)[0] : io.env.BMC_SSH_PASSWORD;
     if (!privateKey && !password) throw new UsageError("--ssh-host needs --ssh-key-file, or an SSH password in BMC_SSH_PASSWORD or --ssh-password-file");
     const passphrase = privateKey ? io.env.BMC_SSH_PASSPHRASE || undefined : undefined;
     registerSecrets(privateKey, password, passphrase);
@@ -306,9 +317,26 @@ async function verify(o: Options, password: string, io: Io): Promise<number> {
     return 1;
 }
 
+/**
+ * Supermicro's OEM "restore factory defaults", sent only to a BMC whose Get Device ID names Supermicro: netfn 0x3c
+ * is OEM space, and the same bytes may mean anything on another maker's firmware. The check is asked fresh in the
+ * session that sends the command (never from a cache: the address may answer for another board now).
+ */
 async function factoryReset(o: Options, password: string, io: Io): Promise<number> {
     const login = target(o, password, str(o, "username") ?? "ADMIN", io);
+    const supermicro = profileNamed("supermicro");
     await withAdminSession(login, { attempts: 1 }, async (session) => {
+        const [id] = await session.run([getDeviceId()]);
+        const manufacturerId = id.ok && id.data.length >= 11 ? decodeDeviceId(id.data).manufacturerId : undefined;
+        if (manufacturerId === undefined || !supermicro.manufacturerIds.includes(manufacturerId)) {
+            throw new CredentialsError("BMC_VENDOR_RULE", {
+                message:
+                    `refusing factory-reset: the BMC reports ${manufacturerId === undefined ? "no manufacturer id" : `manufacturer id ${manufacturerId}`}, ` +
+                    `not Supermicro's (${supermicro.manufacturerIds.join(", ")}); only Get Device ID was sent`,
+                hint: "the OEM command 0x3c 0x40 is Supermicro's; use the vendor's own tool or web interface for this BMC",
+                context: { host: login.host, port: login.port },
+            });
+        }
         await session.one({ netfn: 0x3c, cmd: 0x40, data: [], label: "Supermicro restore factory defaults (raw 0x3c 0x40)" });
     });
     io.out("factory-reset sent: the BMC restores its defaults and reboots (about a minute); log in with its factory credentials");

@@ -18,6 +18,7 @@ export type ErrorCode =
     // local tooling
     | "IPMITOOL_MISSING"
     | "IPMITOOL_FAILED"
+    | "TOOL_MISSING"
     // reaching and logging in to a BMC
     | "BMC_DNS_FAILED"
     | "BMC_UNREACHABLE"

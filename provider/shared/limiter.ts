@@ -2,8 +2,9 @@
  * Concurrency control shared by every resource in the provider process.
  *
  * The Pulumi engine sends Create/Read/Update/Delete calls concurrently to one provider process. BMCs allow only a few
- * sessions, and two sessions writing the same user table race, so work on one BMC is serialised by a keyed mutex while
- * a global semaphore bounds the number of ipmitool processes. Both live on `globalThis` so that every copy of this
+ * sessions, and two sessions writing the same user table race, so work on one BMC is serialised by a keyed mutex, a
+ * keyed semaphore bounds the sessions open on one BMC (closing ones included), and a global semaphore bounds the number
+ * of ipmitool processes. Both live on `globalThis` so that every copy of this
  * module in the process shares them.
  */
 
@@ -82,52 +83,130 @@ export class KeyedMutex {
     }
 }
 
+/**
+ * A {@link Semaphore} per key, created on demand and dropped when nobody holds or waits for it.
+ */
+export class KeyedSemaphore {
+    private readonly entries = new Map<string, { semaphore: Semaphore; users: number }>();
+
+    constructor(readonly capacity: number) {}
+
+    async acquire(key: string): Promise<() => void> {
+        let entry = this.entries.get(key);
+        if (!entry) {
+            entry = { semaphore: new Semaphore(this.capacity), users: 0 };
+            this.entries.set(key, entry);
+        }
+        entry.users++;
+        const release = await entry.semaphore.acquire();
+        let released = false;
+        return () => {
+            if (released) {
+                return;
+            }
+            released = true;
+            release();
+            if (--entry!.users === 0 && this.entries.get(key) === entry) {
+                this.entries.delete(key);
+            }
+        };
+    }
+
+    /** Holders of `key` right now. */
+    inUse(key: string): number {
+        return this.entries.get(key)?.semaphore.inUse ?? 0;
+    }
+}
+
 /** Default cap on concurrent ipmitool processes; `PULUMI_BMC_MAX_SESSIONS` overrides it. */
 export const DEFAULT_MAX_SESSIONS = 16;
+
+/**
+ * Sessions this process may have open on one BMC at once, closing ones included: an operation's own session and its
+ * verification login. A next operation's login may start while the previous one's Close Session is still on its way,
+ * but its verification login then waits for that close, so a BMC never sees a third session from here (BMCs allow
+ * few, and a busy answer to a login costs a retry).
+ */
+export const SESSIONS_PER_BMC = 2;
 
 interface SharedLimits {
     perBmc: KeyedMutex;
     sessions: Semaphore;
+    bmcSessions: KeyedSemaphore;
 }
 
 const LIMITS_KEY = Symbol.for("pulumi-bmc-credentials.limits");
 
-/** The process-wide limiter pair. */
+/** The process-wide limiters. */
 export function sharedLimits(): SharedLimits {
     const g = globalThis as unknown as Record<symbol, SharedLimits | undefined>;
     let limits = g[LIMITS_KEY];
-    if (!limits) {
+    if (!limits || !limits.bmcSessions) {
         const fromEnv = Number.parseInt(process.env.PULUMI_BMC_MAX_SESSIONS ?? "", 10);
         const cap = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_SESSIONS;
-        limits = { perBmc: new KeyedMutex(), sessions: new Semaphore(cap) };
+        limits = { perBmc: limits?.perBmc ?? new KeyedMutex(), sessions: limits?.sessions ?? new Semaphore(cap), bmcSessions: new KeyedSemaphore(SESSIONS_PER_BMC) };
         g[LIMITS_KEY] = limits;
     }
     return limits;
 }
 
+/** How {@link withSessionSlot} counts a session. */
+export interface SessionSlotOptions {
+    /**
+     * Take a global slot too (default). False for a session started by a caller that already holds one and waits for
+     * it (the self-rotation proof): waiting for a second global slot there could deadlock sixteen such callers.
+     */
+    global?: boolean;
+    /** Return only once every held tail has settled (a caller whose own slot accounts for this session). */
+    waitForTails?: boolean;
+}
+
 /**
- * Runs `fn` holding one global session slot but not the BMC's mutex: a login probe that runs beside the operation's
- * own session. The slot is held until `fn` and every promise passed to `holdSlot` have settled.
+ * Runs `fn` holding one of the BMC's {@link SESSIONS_PER_BMC} session slots and one global session slot (in that
+ * order, so waiting for a busy BMC never holds a global slot), but not the BMC's mutex: a login probe that runs beside
+ * the operation's own session. The slots are held until `fn` and every promise passed to `holdSlot` have settled.
  */
-export async function withSessionSlot<T>(fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
-    const release = await sharedLimits().sessions.acquire();
+export async function withSessionSlot<T>(
+    bmcKey: string,
+    fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>,
+    options: SessionSlotOptions = {},
+): Promise<T> {
+    const limits = sharedLimits();
+    const releaseBmc = await limits.bmcSessions.acquire(bmcKey);
+    let releaseGlobal: () => void = () => undefined;
+    try {
+        if (options.global !== false) {
+            releaseGlobal = await limits.sessions.acquire();
+        }
+    } catch (e) {
+        releaseBmc();
+        throw e;
+    }
     const tails: Promise<unknown>[] = [];
+    const released = () => {
+        releaseGlobal();
+        releaseBmc();
+    };
     try {
         return await fn((tail) => tails.push(tail));
     } finally {
-        void Promise.allSettled(tails).then(release);
+        const settled = Promise.allSettled(tails).then(released);
+        if (options.waitForTails) {
+            await settled;
+        }
     }
 }
 
 /**
- * Runs `fn` holding the BMC's mutex and one global session slot (in that order, so waiting never holds a slot).
+ * Runs `fn` holding the BMC's mutex, one of its session slots and one global session slot (in that order, so waiting
+ * never holds a slot).
  *
  * `fn` may hand over the tail of its work with `holdSlot(promise)` (an ipmitool process closing its session): the
  * BMC's mutex is released as soon as `fn` returns, so the operation's result and the BMC's next operation do not wait
- * a round trip for Close Session, while the global slot stays taken until every held promise settles, so the number of
- * ipmitool processes never exceeds the cap.
+ * a round trip for Close Session, while the slots stay taken until every held promise settles, so the number of
+ * ipmitool processes never exceeds the cap, and a BMC never has more than {@link SESSIONS_PER_BMC} sessions from here.
  */
 export function withBmcSession<T>(bmcKey: string, fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
     const limits = sharedLimits();
-    return limits.perBmc.run(bmcKey, () => withSessionSlot(fn));
+    return limits.perBmc.run(bmcKey, () => withSessionSlot(bmcKey, fn));
 }

@@ -8,7 +8,7 @@ const { Lab } = require("../lab/lab");
 const { UdpProxy, seededRandom } = require("../lab/udp-proxy");
 const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLogin } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
 
 // ≤16 bytes each: ipmi_sim stores only 16.
 const PW = {
@@ -231,13 +231,12 @@ describe("faults: BmcUser under injected faults", function () {
     let proxy;
     let id;
     let state;
-    const adminLogin = () => ({ host: "127.0.0.1", port: proxy.listenPort, username: "ADMIN" });
 
     before(async () => {
       proxy = await proxyFor(rot);
     });
     // A crash ends the provider process: nothing it remembered about logins survives.
-    beforeEach(() => forgetLogin(adminLogin()));
+    beforeEach(() => forgetLoginMemory());
 
     it("create: the BMC already has the new password, the program still says the old one; one rejected login, then the new password, no lockout", async () => {
       faultCases.add("killed-after-set (create)");

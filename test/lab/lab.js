@@ -14,6 +14,7 @@ const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
+const { claimPort } = require("./ports");
 
 /** Vendor personalities: the default administrator in slot 2 and the Get Device ID manufacturer (IANA) id. */
 const PERSONALITIES = {
@@ -42,16 +43,23 @@ function requireTools() {
   }
 }
 
-/** A free UDP port on 127.0.0.1 (bound then released; the window for a race is tiny). */
-function freeUdpPort() {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket("udp4");
-    s.on("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/**
+ * A free UDP port on 127.0.0.1 (bound then released; the window for a race is tiny), never one this process handed
+ * out before (`ports.js`).
+ */
+async function freeUdpPort() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await new Promise((resolve, reject) => {
+      const s = dgram.createSocket("udp4");
+      s.on("error", reject);
+      s.bind(0, "127.0.0.1", () => {
+        const { port: bound } = s.address();
+        s.close(() => resolve(bound));
+      });
     });
-  });
+    if (claimPort(port)) return port;
+  }
+  throw new Error("no UDP port left that this test process has not used before");
 }
 
 function udpPortBound(port) {
@@ -62,11 +70,9 @@ function udpPortBound(port) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function lanConf({ name, port, consolePort, guid, personality, lanChannel = 1 }) {
+function lanBlock(channel, port, guid) {
   return [
-    `name "${name}"`,
-    "set_working_mc 0x20",
-    `  startlan ${lanChannel}`,
+    `  startlan ${channel}`,
     `    addr 127.0.0.1 ${port}`,
     "    priv_limit admin",
     "    allowed_auths_callback md5",
@@ -75,6 +81,16 @@ function lanConf({ name, port, consolePort, guid, personality, lanChannel = 1 })
     "    allowed_auths_admin md5",
     `    guid ${guid}`,
     "  endlan",
+  ];
+}
+
+function lanConf({ name, port, consolePort, guid, personality, lanChannel = 1, extraLan }) {
+  return [
+    `name "${name}"`,
+    "set_working_mc 0x20",
+    ...lanBlock(lanChannel, port, guid),
+    // A second LAN channel (its own UDP port): Get Channel Info reports 802.3 LAN on both.
+    ...(extraLan ? lanBlock(extraLan.channel, extraLan.port, `${guid.slice(0, -2)}ee`) : []),
     consolePort ? `  console 127.0.0.1 ${consolePort}` : "",
     '  user 1 false ""        ""          user     10       md5',
     `  user 2 true  "${personality.username}"   "${personality.password}"     admin    10       md5`,
@@ -201,8 +217,11 @@ class Lab {
     return out;
   }
 
-  /** `lanChannel` puts the LAN on another channel (HPE: 2 on some models); Get Channel Info on the others answers 0xCB. */
-  async startOne({ name, vendor = "generic", console: withConsole = false, lanChannel = 1 }) {
+  /**
+   * `lanChannel` puts the LAN on another channel (HPE: 2 on some models); Get Channel Info on the others answers 0xCB.
+   * `extraLanChannel` adds a second LAN channel (on a port of its own, `bmc.extraLanPort`), as some boards have.
+   */
+  async startOne({ name, vendor = "generic", console: withConsole = false, lanChannel = 1, extraLanChannel }) {
     const personality = PERSONALITIES[vendor];
     if (!personality) throw new Error(`unknown vendor personality ${vendor}`);
     const dir = path.join(this.root, name);
@@ -210,11 +229,12 @@ class Lab {
     fs.mkdirSync(path.join(dir, "state"), { recursive: true });
     const port = await freeUdpPort();
     const consolePort = withConsole ? await freeUdpPort() : undefined;
+    const extraLan = extraLanChannel ? { channel: extraLanChannel, port: await freeUdpPort() } : undefined;
     const guid = `a1b2c3d4e5f60718293a4b5c${(++guidCounter + process.pid * 64).toString(16).padStart(8, "0").slice(-8)}`;
-    fs.writeFileSync(path.join(dir, "lan.conf"), lanConf({ name, port, consolePort, guid, personality, lanChannel }));
+    fs.writeFileSync(path.join(dir, "lan.conf"), lanConf({ name, port, consolePort, guid, personality, lanChannel, extraLan }));
     fs.writeFileSync(path.join(dir, "cmds.emu"), cmdsEmu(personality));
     const proc = await spawnSimulator(name, dir, port, "w");
-    const bmc = new SimulatedBmc({ name, vendor, port, consolePort, pid: proc.pid, proc, dir, admin: { username: personality.username, password: personality.password }, manufacturerId: personality.manufacturerId, lanChannel });
+    const bmc = new SimulatedBmc({ name, vendor, port, consolePort, pid: proc.pid, proc, dir, admin: { username: personality.username, password: personality.password }, manufacturerId: personality.manufacturerId, lanChannel, extraLanPort: extraLan?.port });
     this.bmcs.push(bmc);
     return bmc;
   }

@@ -10,6 +10,10 @@
  * - Every datagram in either direction is dropped with probability lossPct/100, otherwise delivered after
  *   delayMs ± uniform(jitterMs) (clamped at 0), so RTT ≈ 2 × delayMs; with jitter, datagrams may be reordered.
  * - Mappings close after `idleMs` without traffic.
+ * - Logins are counted by message: `counts.rakp1` (RAKP Message 1, payload type 0x12: a login attempt reached the BMC)
+ *   and `counts.rakp3` (RAKP Message 3, 0x14: the client accepted the BMC's RAKP 2, i.e. the password matched and the
+ *   user exists). ipmitool sends no RAKP 3 after a rejected password or an unknown user, so `failedLogins()` =
+ *   rakp1 − rakp3 counts rejected logins (exact without loss; a retransmitted RAKP 1 would count twice).
  *
  * In-process: `const p = new UdpProxy({ targetPort, delayMs: 20, lossPct: 5 }); const port = await p.start(); …
  * p.counts; await p.stop();`. Command line (prints the counts as JSON on SIGTERM/SIGINT):
@@ -17,6 +21,7 @@
  */
 
 const dgram = require("node:dgram");
+const { claimPort } = require("./ports");
 
 /** A small seeded PRNG (mulberry32), so a loss pattern can be repeated exactly. */
 function seededRandom(seed) {
@@ -44,7 +49,7 @@ class UdpProxy {
     this.random = options.random ?? Math.random;
     this.onUp = options.onUp;
     this.set(options);
-    this.counts = { up: 0, down: 0, dropped: 0, pairs: 0 };
+    this.counts = { up: 0, down: 0, dropped: 0, pairs: 0, rakp1: 0, rakp3: 0 };
     this.clients = new Map(); // "address:port" -> { socket, timer }
     this.timers = new Set();
     this.front = undefined;
@@ -60,8 +65,23 @@ class UdpProxy {
     this.lossPct ??= 0;
   }
 
-  /** Binds the front socket; resolves with its port. */
-  start() {
+  /**
+   * Binds the front socket; resolves with its port. A port chosen by the system is never one the lab handed out
+   * before in this process (`ports.js`); an explicit `listenPort` is taken as given (a test re-opening a port).
+   */
+  async start() {
+    const chosen = this.listenPort === 0;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const port = await this.bindFront();
+      if (!chosen || claimPort(port)) return port;
+      await closeSocket(this.front);
+      this.front = undefined;
+      this.listenPort = 0;
+    }
+    throw new Error("no UDP port left that this test process has not used before");
+  }
+
+  bindFront() {
     return new Promise((resolve, reject) => {
       const front = dgram.createSocket("udp4");
       front.once("error", reject);
@@ -87,6 +107,11 @@ class UdpProxy {
       last = this.counts.up;
       await new Promise((r) => setTimeout(r, quietMs));
     }
+  }
+
+  /** Logins the BMC saw fail: RAKP 1 without the RAKP 3 that follows a matching password. */
+  failedLogins() {
+    return this.counts.rakp1 - this.counts.rakp3;
   }
 
   async stop() {
@@ -137,6 +162,7 @@ class UdpProxy {
     const delay = Math.max(0, this.delayMs + (this.random() * 2 - 1) * this.jitterMs);
     const go = () => {
       this.counts[direction]++;
+      if (direction === "up") countRakp(msg, this.counts);
       try {
         send();
       } catch {
@@ -153,6 +179,15 @@ class UdpProxy {
       go();
     }, delay);
     this.timers.add(t);
+  }
+}
+
+/** RMCP (06 00 ff 07) + IPMI v2.0 session header (auth type 06): the payload type is byte 5, low 6 bits. */
+function countRakp(msg, counts) {
+  if (msg.length > 5 && msg[0] === 0x06 && msg[3] === 0x07 && msg[4] === 0x06) {
+    const type = msg[5] & 0x3f;
+    if (type === 0x12) counts.rakp1++;
+    if (type === 0x14) counts.rakp3++;
   }
 }
 

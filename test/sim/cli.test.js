@@ -1,7 +1,7 @@
 "use strict";
 // The break-glass CLI as an operator runs it: a real process, passwords from the environment or a file, never argv.
 const assert = require("node:assert/strict");
-const { spawnSync } = require("node:child_process");
+const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -12,6 +12,16 @@ const cli = (args, env = {}) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+/** The same without blocking this process, so that a UDP proxy running here keeps forwarding and counting. */
+const cliAsync = (args, env = {}) =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => resolve({ code, out, err }));
+  });
 
 describe("sim: bmc-credentials CLI", function () {
   this.timeout(60000);
@@ -78,6 +88,49 @@ describe("sim: bmc-credentials CLI", function () {
     assert.match(r.err, /--yes/);
     assert.ok(Date.now() - started < 1500);
     assert.equal(cli(["factory-reset", ...target, "--yes"], { IPMI_PASSWORD: "ADMIN" }).code, 2, "--vendor is required");
+  });
+
+  it("a file option naming a missing file: exit 2, usage error naming the option and the path, nothing sent", async () => {
+    const { UdpProxy } = require("../lab/udp-proxy");
+    const proxy = new UdpProxy({ targetPort: bmc.port });
+    const port = await proxy.start();
+    try {
+      const missing = path.join(os.tmpdir(), `cli-missing-${process.pid}`, "nothing-here");
+      const via = ["--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--ssh-host", "127.0.0.1", "--via-ssh"];
+      const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+      const cases = [
+        ["password-file", ["users", "--host", "127.0.0.1", "--port", String(port), "--password-file", missing], {}],
+        ["ssh-key-file", ["users", ...via, "--ssh-host-key", key, "--ssh-key-file", missing], { IPMI_PASSWORD: "ADMIN" }],
+        ["ssh-password-file", ["users", ...via, "--ssh-host-key", key, "--ssh-password-file", missing], { IPMI_PASSWORD: "ADMIN" }],
+        ["ssh-host-key-file", ["users", ...via, "--ssh-host-key-file", missing, "--ssh-key-file", missing], { IPMI_PASSWORD: "ADMIN" }],
+      ];
+      for (const [option, args, env] of cases) {
+        const r = await cliAsync(args, env);
+        assert.equal(r.code, 2, `--${option}: exit ${r.code}: ${r.err}`);
+        assert.ok(r.err.includes(`--${option} ${missing}`), `--${option}: names the option and the path: ${r.err}`);
+        assert.match(r.err, /no such file/);
+        assert.match(r.err, /--help/);
+      }
+      assert.equal(proxy.counts.up, 0, "nothing reached the BMC");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("factory-reset refuses a BMC that does not report Supermicro's manufacturer id: only Get Device ID is sent", async () => {
+    const [dell] = await lab.start([{ name: "cli-dell", vendor: "dell" }]);
+    const { UdpProxy } = require("../lab/udp-proxy");
+    const proxy = new UdpProxy({ targetPort: dell.port });
+    const port = await proxy.start();
+    try {
+      const r = await cliAsync(["factory-reset", "--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--username", "root", "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "calvin" });
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, /refusing factory-reset: the BMC reports manufacturer id 674, not Supermicro's \(10876\)/);
+      // One session: 10 requests of ipmitool's own, plus our Get Device ID; the OEM command would be one more.
+      assert.equal(proxy.counts.up, 11, `requests: ${proxy.counts.up}`);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("factory-reset --yes sends the OEM command; the simulator answers 'invalid command', reported as exit 1", () => {

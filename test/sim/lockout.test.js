@@ -4,7 +4,7 @@
 const assert = require("node:assert/strict");
 const { Lab } = require("../lab/lab");
 const { bmcUserProvider: provider } = require("../../dist");
-const { REMEMBERED_LABEL, forgetLogin } = require("../../dist/transport/ipmitool/bmc");
+const { WRITTEN_LABEL, forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
 
 // ≤16 bytes: ipmi_sim stores only 16.
 const NEW_ADMIN = "Sentinel-Rot-613";
@@ -36,7 +36,7 @@ describe("sim: rotating the login account and lockout guards", function () {
   });
   after(() => lab.stop());
   afterEach(() => {
-    for (const b of [rot, guard]) forgetLogin({ host: "127.0.0.1", port: b.port, username: "ADMIN" });
+    forgetLoginMemory(); // each test as a run of its own
   });
 
   it("rotates ADMIN's own password: a fresh session proves it before success, and later operations log in with it first", async () => {
@@ -48,7 +48,7 @@ describe("sim: rotating the login account and lockout guards", function () {
     // Another resource in the same run still says the old bmc.password: it must not spend a rejected login on it.
     const other = await checked({ bmc: rot.connection(), username: "ops", password: HELPER, privilege: "operator" });
     const created = await provider.create(other);
-    assert.equal(created.outs.bmcLogin, REMEMBERED_LABEL);
+    assert.equal(created.outs.bmcLogin, WRITTEN_LABEL);
     rot.admin.password = NEW_ADMIN;
   });
 

@@ -10,7 +10,7 @@ const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLanChannel, forgetLogin } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLanChannel, forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
 
 const PW = "Vendor-Ops-4711"; // meets every profile, Supermicro's 8-16 characters with 3 classes included
 const WEAK = "weaksentinelpw"; // lower case only: Supermicro's policy refuses it
@@ -101,7 +101,7 @@ describe("sim: vendor profiles", function () {
     const { up: warm } = await sent(proxy, () => provider.read(created.id, created.outs));
     assert.equal(proxy.counts.pairs, cold + 1, "one session, no extra login for the identity");
     // A rejected login forgets the identity: the address may now answer for another BMC.
-    forgetLogin(conn);
+    forgetLoginMemory();
     const rejected = await watched(() => provider.read(created.id, { ...created.outs, bmc: { ...created.outs.bmc, password: "Wrong-Admin-1" } }));
     assert.equal(rejected.error?.code, "BMC_LOGIN_REJECTED");
     const { up: again, result } = await sent(proxy, () => provider.read(created.id, created.outs));

@@ -90,6 +90,8 @@ const CHECK_ROWS = [
   ["BmcUser", "empty host", { bmc: { host: "" } }, "bmc.host", /must not be empty/],
   ["BmcUser", "host with a space", { bmc: { host: "bmc 1" } }, "bmc.host", /IP address or a DNS name/],
   ["BmcUser", "host longer than a DNS name", { bmc: { host: "a".repeat(254) } }, "bmc.host", /253/],
+  ["BmcUser", "bracketed IPv6 host", { bmc: { host: "[::1]" } }, "bmc.host", /bmc\.host must be an IPv6 address without brackets \(::1, not \[::1\]\)/],
+  ["BmcUser", "bracketed IPv6 jump host", { bmc: { via: { ssh: { ...SSH, host: "[fd00::9]" } } } }, "bmc.via.ssh.host", /bmc\.via\.ssh\.host must be an IPv6 address without brackets/],
   ["BmcUser", "port 0", { bmc: { port: 0 } }, "bmc.port", /between 1 and 65535/],
   ["BmcUser", "port 70000", { bmc: { port: 70000 } }, "bmc.port", /between 1 and 65535/],
   ["BmcUser", "negative timeout", { bmc: { timeoutSeconds: -1 } }, "bmc.timeoutSeconds", /between 1 and 60/],

@@ -9,7 +9,7 @@
  */
 
 import { isCredentialsError } from "../../shared/errors";
-import { BmcLogin, OperationOptions, bmcKey, forgetLanChannel, withAdminSession } from "./bmc";
+import { BmcLogin, OperationOptions, bmcKey, forgetLanChannel, resolveLogin, withAdminSession } from "./bmc";
 import { decodeDeviceId, getDeviceId } from "./codec";
 import type { IpmiSession } from "./session";
 import { VendorName, VendorProfile, profileFor, profileNamed } from "./vendors";
@@ -33,10 +33,11 @@ function cache(): Map<string, number> {
 }
 
 /**
- * Cache key: the BMC as reached from here (host and port, and the jump host or in-band host when there is one, which
- * {@link bmcKey} includes), so two paths to the same address never share an identity.
+ * Cache key: the BMC as reached from here ({@link bmcKey}: the address contacted and the port, and the jump host or
+ * in-band host when there is one), so two names of one address share an identity and two paths to the same address
+ * never do.
  */
-export function identityKey(login: Pick<BmcLogin, "host" | "port" | "ssh" | "inband">): string {
+export function identityKey(login: Pick<BmcLogin, "host" | "port" | "ssh" | "inband" | "address">): string {
     return `${bmcKey(login)}:${login.inband ? "open" : "lanplus"}`;
 }
 
@@ -80,10 +81,11 @@ export interface IdentifiedOptions extends OperationOptions {
  * forgets a cached identity when the login fails in a way that suggests another BMC now answers at the address.
  */
 export async function withIdentifiedSession<T>(
-    login: BmcLogin,
+    unresolved: BmcLogin,
     options: IdentifiedOptions,
     fn: (session: IpmiSession, identity: BmcIdentity, loginLabel: string, loginPassword: string) => Promise<T>,
 ): Promise<T> {
+    const login = await resolveLogin(unresolved);
     const key = identityKey(login);
     try {
         return await withAdminSession(login, options, async (session, label, password) =>

@@ -27,7 +27,10 @@ import { RawCommand, rawLine } from "./codec";
 
 /** Where and how to log in. */
 export interface SessionTarget {
+    /** The BMC as named in errors. */
     host: string;
+    /** The address ipmitool contacts (`-H`), when resolved apart from `host`; default `host`. */
+    address?: string;
     port: number;
     username: string;
     /** RMCP+ cipher suite: 17 (SHA-256) or 3 (SHA-1). Always passed, so ipmitool never probes. */
@@ -181,16 +184,50 @@ export function commandBudgetMs(t: Pick<SessionTarget, "timeoutSeconds" | "retri
 }
 
 /**
+ * What a child process that could not run says: bash itself not started (the spawn `'error'` event), or bash unable to
+ * find `stdbuf` or ipmitool (`exec: NAME: not found`, exit 127). Names the program and where it was looked for.
+ */
+export function toolMissing(program: string, why: string, context: FailureContext): CredentialsError {
+    const ipmitool = /(^|\/)ipmitool$/.test(program);
+    return new CredentialsError(ipmitool ? "IPMITOOL_MISSING" : "TOOL_MISSING", {
+        message: `${program} could not be run on the machine running Pulumi (${why})`,
+        hint: ipmitool
+            ? "install ipmitool (Debian/Ubuntu: `apt-get install ipmitool`) or set PULUMI_BMC_IPMITOOL to its path"
+            : `the ipmitool route needs bash and coreutils' stdbuf on the PATH of the process running Pulumi: install it (stdbuf and cat are in coreutils), or add its directory to PATH`,
+        context: { host: context.host, port: context.port, slot: context.userId, channel: context.channel },
+    });
+}
+
+/** bash's "cannot exec" lines (`<$0>: line 1: exec: stdbuf: not found`) and stdbuf's when ipmitool is gone. */
+const NOT_FOUND = [/^(?:\S+: )?(?:line \d+: )?(?:exec: )?(\S+): (?:command )?not found$/gm, /^stdbuf: failed to run command '([^']+)': No such file/gm];
+
+/** Programs the script needed and did not find, from the output bash printed before ipmitool could start. */
+export function scriptFailure(text: string, context: FailureContext): CredentialsError | undefined {
+    const missing = [...new Set(NOT_FOUND.flatMap((re) => [...text.matchAll(re)].map((m) => m[1])))];
+    return missing.length > 0 ? toolMissing(missing.join(" and "), "not found on PATH", context) : undefined;
+}
+
+/**
  * Runs ipmitool as a child process here: bash turns fds 3 (password) and 4 (exec file) into real pipes, ipmitool runs
- * detached (its own process group, no terminal, stdin ignored) with an environment of PATH and locale only.
+ * detached (its own process group, no terminal, stdin ignored) with an environment of PATH and locale only. A program
+ * that cannot be started (bash, stdbuf, ipmitool) fails the session with a typed error naming it; it never reaches
+ * the provider host as an unhandled `'error'` event.
  */
 export function launchLocal(options: Pick<TransportOptions, "ipmitoolPath" | "spawnImpl"> = {}): IpmitoolLauncher {
-    return async ({ args, password }) => {
+    return async ({ args, password, context }) => {
         const ipmitool = findIpmitool(options.ipmitoolPath);
+        const PATH = process.env.PATH ?? "/usr/bin:/bin";
         const child = (options.spawnImpl ?? spawn)("bash", ["-c", password === undefined ? SCRIPT_INBAND : SCRIPT, ipmitool, ...args], {
             stdio: ["ignore", "pipe", "ignore", "pipe", "pipe"],
             detached: true,
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C", LC_ALL: "C", ...(registryHome() ? { HOME: registryHome() } : {}) },
+            env: { PATH, LANG: "C", LC_ALL: "C", ...(registryHome() ? { HOME: registryHome() } : {}) },
+        });
+        let failure: CredentialsError | undefined;
+        let output = "";
+        // Without a listener, a failed spawn (ENOENT: no bash on PATH) is an unhandled 'error' event that ends the
+        // whole provider host. 'close' still follows, and the session reads the failure from here.
+        child.on("error", (e: NodeJS.ErrnoException) => {
+            failure ??= toolMissing("bash", `${e.code ?? "spawn failed"}; PATH=${PATH}`, context);
         });
         const batch = child.stdio[4] as NodeJS.WritableStream;
         // Writes to a pipe whose reader died raise EPIPE; the close handler reports the failure instead.
@@ -215,9 +252,14 @@ export function launchLocal(options: Pick<TransportOptions, "ipmitoolPath" | "sp
             },
             onData: (listener) => {
                 child.stdout!.setEncoding("latin1");
-                child.stdout!.on("data", listener);
+                child.stdout!.on("data", (chunk: string) => {
+                    // Only the first lines matter: bash's complaint comes before ipmitool prints anything.
+                    if (output.length < 4096) output += chunk;
+                    listener(chunk);
+                });
             },
             onClose: (listener) => child.on("close", () => listener()),
+            failure: () => failure ?? (child.exitCode === 127 ? scriptFailure(output, context) : undefined),
         };
     };
 }
@@ -268,7 +310,7 @@ export class IpmiSession {
             ? ["-I", "open", "-v"]
             : [
                   "-I", "lanplus",
-                  "-H", target.host,
+                  "-H", target.address ?? target.host,
                   "-p", String(target.port),
                   "-U", target.username,
                   "-C", String(target.cipherSuite),

@@ -134,8 +134,15 @@ export function classifyRemoteFailure(text: string, ctx: SshContext, sudo: boole
         });
     }
     if (/bash: (command )?not found|bash: No such file/.test(text)) {
-        return new CredentialsError("IPMITOOL_FAILED", {
+        return new CredentialsError("TOOL_MISSING", {
             message: `${ctx.sshHost} has no bash on the SSH user's PATH`,
+            hint: "the remote side needs bash and coreutils (stdbuf, cat) besides ipmitool",
+            context,
+        });
+    }
+    if (/exec: stdbuf: not found|stdbuf: (command )?not found/.test(text)) {
+        return new CredentialsError("TOOL_MISSING", {
+            message: `${ctx.sshHost} has no stdbuf (coreutils) on the SSH user's PATH`,
             hint: "the remote side needs bash and coreutils (stdbuf, cat) besides ipmitool",
             context,
         });
