@@ -14,6 +14,7 @@ const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
+const { claimPort } = require("./ports");
 const { TRANSPORT } = require("./transport");
 
 /** Vendor personalities: the default administrator in slot 2 and the Get Device ID manufacturer (IANA) id. */
@@ -43,16 +44,23 @@ function requireTools() {
   }
 }
 
-/** A free UDP port on 127.0.0.1 (bound then released; the window for a race is tiny). */
-function freeUdpPort() {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket("udp4");
-    s.on("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/**
+ * A free UDP port on 127.0.0.1 (bound then released; the window for a race is tiny), never one this process handed
+ * out before (`ports.js`).
+ */
+async function freeUdpPort() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await new Promise((resolve, reject) => {
+      const s = dgram.createSocket("udp4");
+      s.on("error", reject);
+      s.bind(0, "127.0.0.1", () => {
+        const { port: bound } = s.address();
+        s.close(() => resolve(bound));
+      });
     });
-  });
+    if (claimPort(port)) return port;
+  }
+  throw new Error("no UDP port left that this test process has not used before");
 }
 
 function udpPortBound(port) {

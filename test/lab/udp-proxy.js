@@ -24,6 +24,7 @@
  */
 
 const dgram = require("node:dgram");
+const { claimPort } = require("./ports");
 
 /** A small seeded PRNG (mulberry32), so a loss pattern can be repeated exactly. */
 function seededRandom(seed) {
@@ -67,8 +68,23 @@ class UdpProxy {
     this.lossPct ??= 0;
   }
 
-  /** Binds the front socket; resolves with its port. */
-  start() {
+  /**
+   * Binds the front socket; resolves with its port. A port chosen by the system is never one the lab handed out
+   * before in this process (`ports.js`); an explicit `listenPort` is taken as given (a test re-opening a port).
+   */
+  async start() {
+    const chosen = this.listenPort === 0;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const port = await this.bindFront();
+      if (!chosen || claimPort(port)) return port;
+      await closeSocket(this.front);
+      this.front = undefined;
+      this.listenPort = 0;
+    }
+    throw new Error("no UDP port left that this test process has not used before");
+  }
+
+  bindFront() {
     return new Promise((resolve, reject) => {
       const front = dgram.createSocket("udp4");
       front.once("error", reject);
