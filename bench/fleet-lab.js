@@ -13,52 +13,14 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { installConsumer, removeConsumer, registrations } = require("../test/harness/consumer");
-const { Engine, reveal } = require("../test/harness/engine");
+const { reveal } = require("../test/harness/engine");
+const { MeasuredEngine } = require("./measured-engine");
 const { startLab } = require("../dist/lab");
 
 function args() {
   const a = process.argv.slice(2);
   const get = (name, dflt) => (a.includes(`--${name}`) ? a[a.indexOf(`--${name}`) + 1] : dflt);
   return { bmcs: Number(get("bmcs", 1000)), parallel: Number(get("parallel", 64)), rtt: Number(get("rtt", 40)), transport: get("transport", "native") };
-}
-
-/** Peak resident set of a live process, in MB. */
-function vmHwmMb(pid) {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? +(Number(m[1]) / 1024).toFixed(1) : NaN;
-}
-
-/**
- * The engine model, recording each provider process's peak RSS just before it is stopped, and the CRUD phase: from the
- * first Create/Read sent to the last one answered. The model sends every Check and Diff first, one at a time, before
- * any Create (the real engine overlaps them with the program's registrations), so `up`'s wall time holds a serial
- * planning phase that is the model's, not the provider's: the phase is what the provider and its transport do.
- */
-class MeasuredEngine extends Engine {
-  async withHost(fn) {
-    return super.withHost(async (host) => {
-      for (const method of ["create", "read"]) {
-        const call = host[method];
-        host[method] = async (...a) => {
-          this.firstCall ??= Date.now();
-          try {
-            return await call.apply(host, a);
-          } finally {
-            this.lastAnswer = Date.now();
-          }
-        };
-      }
-      try {
-        return await fn(host);
-      } finally {
-        this.peakRssMb = vmHwmMb(host.pid);
-      }
-    });
-  }
-
-  get phaseMs() {
-    return this.lastAnswer - this.firstCall;
-  }
 }
 
 async function main() {

@@ -16,6 +16,15 @@ const { bmcUserProvider: provider } = require("../../dist");
 const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { forgetIdentity, identityKey } = require("../../dist/ipmi/identity");
 
+/** Requests the BMC received through `proxy` while `fn` ran, including the Close Session finishing after it returned. */
+async function requestsThrough(proxy, fn) {
+  await proxy.settled();
+  const before = proxy.counts.up;
+  const result = await fn();
+  await proxy.settled();
+  return { result, count: proxy.counts.up - before };
+}
+
 describe(`sim: round trips per operation (requests counted through the proxy), ${TRANSPORT} transport`, function () {
   this.timeout(60000);
   const lab = new Lab();
@@ -31,14 +40,7 @@ describe(`sim: round trips per operation (requests counted through the proxy), $
     await lab.stop();
   });
 
-  /** Requests the BMC received while `fn` ran, including the Close Session finishing after it returned. */
-  async function requests(fn) {
-    await proxy.settled();
-    const before = proxy.counts.up;
-    const result = await fn();
-    await proxy.settled();
-    return { result, count: proxy.counts.up - before };
-  }
+  const requests = (fn) => requestsThrough(proxy, fn);
 
   const inputs = async (extra) =>
     (await provider.check({}, { bmc: { ...bmc.connection(), port }, privilege: "operator", ...extra })).inputs;
@@ -106,13 +108,7 @@ describe(`sim: round trips on the virtual BMC lab at cipher suite 17, ${TRANSPOR
     await lab?.stop();
   });
 
-  async function requests(fn) {
-    await proxy.settled();
-    const before = proxy.counts.up;
-    const result = await fn();
-    await proxy.settled();
-    return { result, count: proxy.counts.up - before };
-  }
+  const requests = (fn) => requestsThrough(proxy, fn);
   const inputs = async (extra) =>
     (await provider.check({}, { bmc: { host: "127.0.0.1", port, username: ADMIN.name, password: ADMIN.password, cipherSuite: 17, transport: TRANSPORT, timeoutSeconds: 2, retries: 2 }, privilege: "operator", ...extra })).inputs;
 
