@@ -191,6 +191,28 @@ describe("sim: native RMCP+ client against pyghmi's BMC server (suite 3)", funct
     assert.ok(elapsed >= 2900 && elapsed < 3900, `${elapsed} ms`);
   });
 
+  it("an answer that arrived while this process was stalled is taken, not lost to its own timeout (retries 1)", async () => {
+    // Straight to pyghmi (the counting proxy runs in this process and would stall too).
+    const s = await openRmcpSession(target({ port: peer.port, retries: 1 }), PW, {}, fresh());
+    const pending = s.send({ netFn: 6, cmd: 1, data: [], label: "Get Device ID" });
+    // The request leaves at once (a few microtasks); pyghmi (another process) answers within milliseconds while this
+    // process is busy for longer than the 1 s timeout, in the check phase: the loop's next turn finds the timer expired
+    // before it polls the socket, where the answer waits.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    await new Promise((resolve) =>
+      setImmediate(() => {
+        const until = Date.now() + 1600;
+        while (Date.now() < until) {
+          /* a stalled event loop: a long collection, a loaded host */
+        }
+        resolve();
+      }),
+    );
+    const r = await pending;
+    assert.equal(r.completionCode, 0);
+    await s.close();
+  });
+
   it("two sessions at once (pyghmi keeps one per client port: two sockets), and a port reused after Close Session", async () => {
     const [a, b] = await Promise.all([openRmcpSession(target(), PW, {}), openRmcpSession(target(), PW, {})]);
     const answers = await Promise.all([a, b].map((s) => s.send({ netFn: 6, cmd: 1, data: [], label: "Get Device ID" })));

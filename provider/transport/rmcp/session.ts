@@ -344,7 +344,7 @@ export class RmcpSession implements Session {
                 this.outbound = nextSequence(this.outbound);
                 this.requestsSent++;
                 void this.binding.send(seal(this.cipher!, { payloadType: PAYLOAD.ipmi, sessionId: this.bmcSessionId, sequence: this.outbound, plaintext: message }));
-                timer = setTimeout(transmit, this.target.timeoutSeconds * 1000);
+                timer = afterPendingIo(transmit, this.target.timeoutSeconds * 1000);
             };
             transmit();
         });
@@ -391,11 +391,11 @@ export class RmcpSession implements Session {
      */
     private exchange<T>(type: number, payload: Buffer, answerType: number, parse: (payload: Buffer) => T | undefined, timeoutMs: number): Promise<T | typeof STALE | undefined> {
         return new Promise((resolve) => {
-            const timer = setTimeout(() => {
+            const timer = afterPendingIo(() => {
                 if (this.expectation === expectation) {
                     this.expectation = undefined;
+                    resolve(undefined);
                 }
-                resolve(undefined);
             }, timeoutMs);
             const expectation: Expectation = {
                 accept: (datagram) => {
@@ -436,11 +436,11 @@ export class RmcpSession implements Session {
         const rqSeq = this.nextRqSeq();
         const message = encodeRequest({ netFn: NETFN_APP, cmd: CMD_GET_CHANNEL_AUTH_CAPABILITIES, data: Buffer.from([0x8e, PRIVILEGE_LEVEL.ADMINISTRATOR]), rqSeq });
         return new Promise((resolve) => {
-            const timer = setTimeout(() => {
+            const timer = afterPendingIo(() => {
                 if (this.expectation === expectation) {
                     this.expectation = undefined;
+                    resolve();
                 }
-                resolve();
             }, timeoutMs);
             const expectation: Expectation = {
                 accept: (datagram) => {
@@ -498,4 +498,13 @@ export class RmcpSession implements Session {
 /** An RMCP+ datagram of `type` sent inside a session (a session id, or the authenticated/encrypted bits set). */
 function isSessionPacketOfType(datagram: Buffer, type: number): boolean {
     return datagram.length >= 16 && datagram[4] === AUTH_TYPE.rmcpPlus && (datagram[5] & 0x3f) === type && ((datagram[5] & 0xc0) !== 0 || datagram.readUInt32LE(6) !== 0);
+}
+
+/**
+ * A timeout that first lets the event loop deliver what has already arrived: Node runs expired timers before it polls
+ * for I/O, so after the process stalled (a busy host, a long collection) an answer sitting in the socket would lose
+ * against its own timeout. The timer's callback defers to `setImmediate`, which runs after the next poll.
+ */
+function afterPendingIo(fn: () => void, ms: number): NodeJS.Timeout {
+    return setTimeout(() => setImmediate(fn), ms);
 }
