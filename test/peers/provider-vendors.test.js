@@ -7,7 +7,7 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLogin, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
 const { requirePeers, ipmitoolLogin } = require("./clients");
 
 const PW = "Vendor-Lab-Ops-47!"; // 18 bytes; the four classes every personality wants
@@ -33,7 +33,7 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
   });
   afterEach(() => {
     for (const b of lab.bmcs) {
-      forgetLogin({ host: b.host, port: b.port, username: b.admin.name });
+      forgetLoginMemory();
       forgetLanChannel({ host: b.host, port: b.port });
     }
   });

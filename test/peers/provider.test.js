@@ -7,7 +7,7 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLogin, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
 const { requirePeers, ipmitool, ipmitoolLogin } = require("./clients");
 
 // Sentinels: 20 bytes where the size matters (ipmi_sim would keep 16 of them).
@@ -38,7 +38,7 @@ describe("peers: the BmcUser provider on the lab (ipmitool transport, default su
   });
   afterEach(() => {
     for (const b of lab.bmcs) {
-      forgetLogin({ host: b.host, port: b.port, username: b.admin.name });
+      forgetLoginMemory();
       forgetLanChannel({ host: b.host, port: b.port });
     }
   });
@@ -136,12 +136,14 @@ describe("peers: the BmcUser provider on the lab (ipmitool transport, default su
 
     bmc.table.recordLogin(2, true);
     bmc.setLockout({ threshold: 1, lockoutSeconds: 0 });
+    // A new run (a new provider process): this one remembers that WRONG was rejected and would not try it again.
+    forgetLoginMemory();
     const wrongFirst = await checked({ bmc: connection(bmc, WRONG), username: "ops2", password: OPS, privilege: "operator" });
     const failed = await op(() => provider.create(wrongFirst));
     assert.equal(failed.error?.code, "BMC_LOGIN_REJECTED");
     await sleep(SETUP_MS + 300);
     assert.equal(bmc.account(2).locked, true);
-    forgetLogin({ host: bmc.host, port: bmc.port, username: "ADMIN" });
+    forgetLoginMemory();
     const rightOnly = await checked({ bmc: connection(bmc, "ADMIN"), username: "ops2", password: OPS, privilege: "operator" });
     const locked = await op(() => provider.create(rightOnly));
     assert.equal(locked.error?.code, "BMC_LOGIN_REJECTED", "the right password is refused while locked");
