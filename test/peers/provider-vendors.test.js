@@ -7,7 +7,7 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLogin, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
 const { requirePeers, ipmitoolLogin } = require("./clients");
 
 const PW = "Vendor-Lab-Ops-47!"; // 18 bytes; the four classes every personality wants
@@ -32,10 +32,8 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     for (const b of lab.bmcs) by[b.vendor] = b;
   });
   afterEach(() => {
-    for (const b of lab.bmcs) {
-      forgetLogin({ host: b.host, port: b.port, username: b.admin.name });
-      forgetLanChannel({ host: b.host, port: b.port });
-    }
+    forgetLoginMemory(); // each test a run (a provider process) of its own
+    for (const b of lab.bmcs) forgetLanChannel({ host: b.host, port: b.port });
   });
   after(() => lab?.stop());
 
