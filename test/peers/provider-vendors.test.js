@@ -32,10 +32,8 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     for (const b of lab.bmcs) by[b.vendor] = b;
   });
   afterEach(() => {
-    for (const b of lab.bmcs) {
-      forgetLoginMemory();
-      forgetLanChannel({ host: b.host, port: b.port });
-    }
+    forgetLoginMemory(); // each test a run (a provider process) of its own
+    for (const b of lab.bmcs) forgetLanChannel({ host: b.host, port: b.port });
   });
   after(() => lab?.stop());
 
