@@ -7,8 +7,7 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-// The provider's process memory of logins (the rejected passwords, the password a rotation wrote), as a new process has it.
-const { forgetLoginMemory: forgetLogin } = require("../../dist/ipmi/login");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
 const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { requirePeers, ipmitoolLogin } = require("./clients");
 
@@ -34,10 +33,8 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     for (const b of lab.bmcs) by[b.vendor] = b;
   });
   afterEach(() => {
-    for (const b of lab.bmcs) {
-      forgetLogin({ host: b.host, port: b.port, username: b.admin.name });
-      forgetLanChannel({ host: b.host, port: b.port });
-    }
+    forgetLoginMemory(); // each test a run (a provider process) of its own
+    for (const b of lab.bmcs) forgetLanChannel({ host: b.host, port: b.port });
   });
   after(() => lab?.stop());
 

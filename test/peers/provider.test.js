@@ -7,8 +7,7 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-// The provider's process memory of logins (the rejected passwords, the password a rotation wrote), as a new process has it.
-const { forgetLoginMemory: forgetLogin } = require("../../dist/ipmi/login");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
 const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { requirePeers, ipmitool, ipmitoolLogin } = require("./clients");
 
@@ -39,10 +38,8 @@ describe("peers: the BmcUser provider on the lab (default transport, native RMCP
     [generic, openbmc, locky] = lab.bmcs;
   });
   afterEach(() => {
-    for (const b of lab.bmcs) {
-      forgetLogin({ host: b.host, port: b.port, username: b.admin.name });
-      forgetLanChannel({ host: b.host, port: b.port });
-    }
+    forgetLoginMemory(); // each test a run (a provider process) of its own
+    for (const b of lab.bmcs) forgetLanChannel({ host: b.host, port: b.port });
   });
   after(() => lab?.stop());
 
@@ -138,14 +135,14 @@ describe("peers: the BmcUser provider on the lab (default transport, native RMCP
 
     bmc.table.recordLogin(2, true);
     bmc.setLockout({ threshold: 1, lockoutSeconds: 0 });
-    // A new run: the provider process no longer remembers that WRONG was rejected (it would not send it again).
-    forgetLogin({ host: bmc.host, port: bmc.port, username: "ADMIN" });
+    // A new run: this process would not try WRONG on this account again (it was rejected above).
+    forgetLoginMemory();
     const wrongFirst = await checked({ bmc: connection(bmc, WRONG), username: "ops2", password: OPS, privilege: "operator" });
     const failed = await op(() => provider.create(wrongFirst));
     assert.equal(failed.error?.code, "BMC_LOGIN_REJECTED");
     await sleep(SETUP_MS + 300);
     assert.equal(bmc.account(2).locked, true);
-    forgetLogin({ host: bmc.host, port: bmc.port, username: "ADMIN" });
+    forgetLoginMemory(); // a new run
     const rightOnly = await checked({ bmc: connection(bmc, "ADMIN"), username: "ops2", password: OPS, privilege: "operator" });
     const locked = await op(() => provider.create(rightOnly));
     assert.equal(locked.error?.code, "BMC_LOGIN_REJECTED", "the right password is refused while locked");
@@ -154,8 +151,29 @@ describe("peers: the BmcUser provider on the lab (default transport, native RMCP
     // Unlocked out of band by another administrator.
     bmc.table.seed({ slot: 9, name: "helper", password: OPS, privilege: "administrator" });
     assert.equal((await ipmitool(bmc, { user: "helper", password: OPS }, ["user enable 2"])).code, 0);
+    // A new run: the locked account refused "ADMIN" above, and this process would not try it on ADMIN again.
+    forgetLoginMemory();
     const after = await op(() => provider.create(rightOnly));
     assert.ok(!after.error, after.error?.message);
+    bmc.setLockout({ threshold: 0 });
+  });
+
+  it("lockout budget: 50 resources on one BMC declaring the same wrong login, at once, cost one rejected login in all; the account stays usable", async () => {
+    const bmc = locky;
+    bmc.table.recordLogin(2, true);
+    bmc.setLockout({ threshold: 3, lockoutSeconds: 0 });
+    const before = bmc.account(2).failedLogins;
+    const wrong = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => checked({ bmc: connection(bmc, WRONG), username: `fleet${i}`, password: OPS, privilege: "user" })),
+    );
+    const outcomes = await Promise.all(wrong.map((inputs) => op(() => provider.create(inputs))));
+    for (const o of outcomes) assert.equal(o.error?.code, "BMC_LOGIN_REJECTED", o.error?.message ?? "created");
+    assert.equal(outcomes.filter((o) => /already rejected earlier in this run/.test(o.error.message)).length, 49);
+    await sleep(SETUP_MS + 300);
+    assert.equal(bmc.account(2).failedLogins - before, 1, "one rejected login for the whole run");
+    assert.equal(bmc.account(2).locked, false, "below the threshold of 3: not locked");
+    const right = await op(async () => provider.create(await checked({ bmc: connection(bmc, "ADMIN"), username: "fleet-ok", password: OPS, privilege: "user" })));
+    assert.ok(!right.error, right.error?.message);
     bmc.setLockout({ threshold: 0 });
   });
 
