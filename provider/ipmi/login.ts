@@ -11,7 +11,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { CredentialsError, isCredentialsError } from "../shared/errors";
 import { KeyedMutex, withBmcSession, withSessionSlot } from "../shared/limiter";
 import { registerSecrets } from "../shared/redact";
-import { withRetry } from "../shared/retry";
+import { realSleep, withRetry } from "../shared/retry";
 import { IpmitoolOptions, IpmitoolSession } from "../transport/ipmitool/session";
 import { RmcpOptions, openRmcpSession } from "../transport/rmcp/session";
 import type { FailureContext, Session, SessionPrivilege, SessionTarget } from "../transport/session";
@@ -27,6 +27,10 @@ export interface TransportOptions extends IpmitoolOptions {
     rmcp?: RmcpOptions;
     /** The slot and channel the operation concerns. */
     context?: Pick<FailureContext, "userId" | "channel">;
+    /** How long a login waits for a BMC with no free session; default `PULUMI_BMC_SESSION_WAIT_SECONDS` or 60 s. */
+    sessionWaitMs?: number;
+    /** The wait between Open Session attempts on a full BMC (tests). */
+    sessionWaitSleep?: (ms: number) => Promise<void>;
 }
 
 /** Whether `login`'s sessions are ipmitool processes: in-band, from a jump host, or when the login asks for it. */
@@ -41,9 +45,42 @@ function slotKind(login: BmcLogin): { native: boolean } {
 
 /**
  * Opens a transport session for `login`: the native client over the network unless the login says ipmitool; ipmitool
- * in-band and from a jump host (over SSH), where the native client cannot go.
+ * in-band and from a jump host (over SSH), where the native client cannot go. A BMC with no free session
+ * (`BMC_SESSION_LIMIT`: RMCP+ status 0x01 at Open Session, before any password is looked at) is asked again after a
+ * jittered backoff until {@link sessionWaitMs} has passed; then the error stands. Waiting costs nothing towards a
+ * lockout and holds no session.
  */
 async function openTransport(login: BmcLogin, target: SessionTarget, password: string | undefined, options: TransportOptions): Promise<IpmiSession> {
+    const deadline = Date.now() + sessionWaitMs(options);
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await openTransportOnce(login, target, password, options);
+        } catch (e) {
+            const left = deadline - Date.now();
+            if (!isCredentialsError(e, "BMC_SESSION_LIMIT") || left <= 0) {
+                throw e;
+            }
+            const step = Math.min(SESSION_WAIT_MAX_STEP_MS, SESSION_WAIT_FIRST_STEP_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+            await (options.sessionWaitSleep ?? realSleep)(Math.min(step, left));
+        }
+    }
+}
+
+/** Default wait for a free session on a full BMC: about the idle timeout after which BMCs free a forgotten session. */
+export const DEFAULT_SESSION_WAIT_SECONDS = 60;
+const SESSION_WAIT_FIRST_STEP_MS = 250;
+const SESSION_WAIT_MAX_STEP_MS = 4000;
+
+/** How long one login waits for a free session: `options.sessionWaitMs`, else `PULUMI_BMC_SESSION_WAIT_SECONDS`, else 60 s. */
+function sessionWaitMs(options: TransportOptions): number {
+    if (options.sessionWaitMs !== undefined) {
+        return options.sessionWaitMs;
+    }
+    const fromEnv = Number(process.env.PULUMI_BMC_SESSION_WAIT_SECONDS);
+    return (Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.PULUMI_BMC_SESSION_WAIT_SECONDS !== "" ? fromEnv : DEFAULT_SESSION_WAIT_SECONDS) * 1000;
+}
+
+async function openTransportOnce(login: BmcLogin, target: SessionTarget, password: string | undefined, options: TransportOptions): Promise<IpmiSession> {
     const context: FailureContext = { host: login.host, port: login.port, username: target.username, ...options.context };
     let session: Session;
     if (usesIpmitool(login)) {
@@ -230,7 +267,8 @@ export async function withAdminSession<T>(
                 sleep: options.sleep,
                 // The BMC did not answer at all: ipmitool already retried -R times, so another round only doubles
                 // the wait. Inside a session, a stall or a busy answer is worth another try.
-                isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
+                // A full BMC was waited for already, for the whole session budget.
+                isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE" && e.code !== "BMC_SESSION_LIMIT",
             },
         );
     }, slotKind(login));
