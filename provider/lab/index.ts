@@ -110,6 +110,8 @@ export interface LabBmc {
     sessions(): number;
     /** Datagrams received and sent, internal errors (a datagram that broke something), sessions opened per cipher suite. */
     counts(): { received: number; sent: number; errors: number; logins: Record<number, number> };
+    /** Calls `listener` after each datagram received is handled, with the count so far; `undefined` removes it. */
+    onReceived(listener: ((count: number) => void) | undefined): void;
     /** The underlying virtual BMC. */
     readonly bmc: VirtualBmc;
 }
@@ -208,6 +210,9 @@ function wrap(bmc: VirtualBmc, index: number, admin: { name: string; slot: numbe
         restart: (options) => bmc.restart(options),
         sessions: () => bmc.sessionCount(),
         counts: () => ({ ...bmc.counts, logins: { ...bmc.counts.logins } }),
+        onReceived: (listener) => {
+            bmc.onReceived = listener;
+        },
     };
 }
 
