@@ -9,8 +9,8 @@
 
 import { CredentialsError } from "../shared/errors";
 import type { CheckFailure } from "../shared/validation";
-import { RawCommand, UserAccess, UserAccessFlags, setUserAccess, setUserEnabled } from "../transport/ipmitool/codec";
-import type { VendorProfile } from "../transport/ipmitool/vendors";
+import { RawCommand, UserAccess, UserAccessFlags, setUserAccess, setUserEnabled } from "../ipmi/commands";
+import type { VendorProfile } from "../ipmi/vendors";
 
 /** The account fields the vendor rules look at. */
 export interface VendorRuleInputs {
