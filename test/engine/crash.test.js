@@ -17,6 +17,7 @@ const path = require("node:path");
 const { startLab } = require("../../dist/lab");
 const { installConsumer, removeConsumer, registrations } = require("../harness/consumer");
 const { stackSession } = require("../harness/session");
+const { seededRandom: rng } = require("../lab/udp-proxy");
 
 const SEED = Number(process.env.CRASH_SEED ?? 1612);
 const KILLS = Number(process.env.CRASH_KILLS ?? 4);
@@ -25,17 +26,6 @@ const FACTORY = "ADMIN";
 const pw = (cycle, what) => `Sentinel-Crsh-${String(cycle).padStart(2, "0")}-${what}`; // 20 bytes
 const PHASES = ["create", "update", "rotate", "delete"];
 
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed with its seed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One stack's schedule on `bmc`: cycle 0 runs the four phases without kills (and measures the datagrams of each);

@@ -18,18 +18,8 @@ const { forgetLoginMemory } = require("../../dist/ipmi/login");
 const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { forgetIdentity, identityKey } = require("../../dist/ipmi/identity");
 const { SentinelScan } = require("../lab/sentinels");
+const { seededRandom: rng } = require("../lab/udp-proxy");
 
-/** mulberry32: a small seeded generator. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PRIVILEGES = ["user", "operator"];
