@@ -395,7 +395,13 @@ async function learnLockoutThreshold(session: IpmiSession, login: BmcLogin): Pro
     }
     try {
         const [r] = await session.run([getBadPasswordThreshold()]);
-        noteLockoutThreshold(login, r.ok ? decodeBadPasswordThreshold(r.data).threshold : 0);
+        if (r.ok) {
+            noteLockoutThreshold(login, decodeBadPasswordThreshold(r.data).threshold);
+        } else if (r.error.context.completionCode !== "0xd4") {
+            // Refused as such (not supported): the BMC reports no threshold. Refused for privilege (0xD4, an operator
+            // session on firmware that wants more): unknown, the next administrator session asks.
+            noteLockoutThreshold(login, 0);
+        }
     } catch {
         // No answer: the operation's own commands will say so; the threshold stays unknown.
     }
@@ -584,6 +590,11 @@ export async function withUserSession<T>(
             return { outcome: attempt };
         }
         try {
+            if (privilege === "OPERATOR" || privilege === "ADMINISTRATOR") {
+                // A refresh as the account itself may be the run's first session on this BMC: the threshold is read
+                // here too (Get LAN Configuration Parameters needs an operator), so later probes respect it.
+                await learnLockoutThreshold(attempt, login);
+            }
             return { outcome: "ok", value: await fn(attempt) };
         } catch (error) {
             return { outcome: "ok", error };
