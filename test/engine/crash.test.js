@@ -7,11 +7,11 @@
 // error, the BMC holds exactly the declared accounts (no orphan), the administrator still logs in with the password the
 // state says, no account is locked (the lab's threshold is 3), and every resource's state matches the BMC.
 //
-// Two stacks, each on a BMC of its own, run their schedules side by side. Every kill point costs two `up`s, each a
-// fresh provider process (~1 s of CPU to start, 2-8 s per `up` on a loaded 2-core machine), so `npm test` runs 4 kill
-// points per stack (one per phase, 8 in all) and `npm run test:crash` the full schedule: 16 per stack, 32 or more in
-// all (measured: 35 kill points in 353 s on the shared machine). CRASH_SEED picks the schedule (default fixed),
-// CRASH_KILLS the kill points per stack.
+// Stacks, each on a BMC of its own, run their schedules side by side. Every kill point costs two `up`s, each a fresh
+// provider process (~1 s of CPU to start, 2-8 s per `up` on a loaded 2-core machine), so `npm test` runs 2 stacks × 4
+// kill points (one per phase: 8 in all, 40 s measured at load 2-3, 2 min at load 8-10) and `npm run test:crash` 4 × 8
+// (32 or more: measured 37 kill points landed in 201 s). CRASH_SEED picks the schedule (default fixed), CRASH_STACKS
+// and CRASH_KILLS (per stack) its size.
 const assert = require("node:assert/strict");
 const path = require("node:path");
 const { startLab } = require("../../dist/lab");
@@ -21,7 +21,7 @@ const { seededRandom: rng } = require("../lab/udp-proxy");
 
 const SEED = Number(process.env.CRASH_SEED ?? 1612);
 const KILLS = Number(process.env.CRASH_KILLS ?? 4);
-const STACKS = 2;
+const STACKS = Number(process.env.CRASH_STACKS ?? 2);
 const FACTORY = "ADMIN";
 const pw = (cycle, what) => `Sentinel-Crsh-${String(cycle).padStart(2, "0")}-${what}`; // 20 bytes
 const PHASES = ["create", "update", "rotate", "delete"];
