@@ -191,7 +191,7 @@ async function converge(props: Props, inputs: RedfishUserInputs, prior: RedfishU
                 const ownRotation = self && setPassword;
                 const written = await write(s, conn, svc, found, { ...target, ...(setPassword && !ownRotation ? { password: inputs.password } : {}) });
                 chosen = { account: written.account, model: written.model };
-                readBack = await readAccount(s, written.account.uri, conn.where);
+                readBack = written.readBack ?? (await readAccount(s, written.account.uri, conn.where));
                 if (!readBack) {
                     throw new CredentialsError("BMC_READBACK_MISMATCH", {
                         message: `the BMC accepted the write but ${written.account.uri} is gone when read back`,
@@ -218,7 +218,8 @@ async function converge(props: Props, inputs: RedfishUserInputs, prior: RedfishU
                 if (ownRotation) {
                     await rotateOwnPassword(conn, admin, readBack, inputs);
                     rotation = "proven";
-                    admin.session.forget();
+                    // The logout that follows is best effort: iDRAC has ended this session already (401), bmcweb keeps
+                    // it alive, and a session left open would hold one of the BMC's few session slots until it idles out.
                 }
             } finally {
                 await admin.session.logout();
@@ -316,7 +317,13 @@ function slotTaken(where: Where, live: RedfishAccount, wanted: string): Credenti
 }
 
 /** Writes `target`: one PATCH of a slot or an existing account (If-Match from a fresh GET), or one POST. */
-async function write(s: RedfishSession, conn: Connection, svc: AccountServiceInfo, found: Located, target: AccountTarget): Promise<{ account: RedfishAccount; model: "slot" | "collection" }> {
+async function write(
+    s: RedfishSession,
+    conn: Connection,
+    svc: AccountServiceInfo,
+    found: Located,
+    target: AccountTarget,
+): Promise<{ account: RedfishAccount; model: "slot" | "collection"; readBack?: RedfishAccount }> {
     if (found.kind === "post") {
         // What the service's accounts cannot express is refused before the POST, judged by an account it already has.
         if (found.sample) patchBody(found.sample, target, conn.where);
@@ -338,8 +345,9 @@ async function write(s: RedfishSession, conn: Connection, svc: AccountServiceInf
         if (!made) throw new CredentialsError("BMC_READBACK_MISMATCH", { message: `the BMC created ${uri} but it is not there`, hint: "run the operation again", context: conn.where });
         // Enabled/AccountTypes the POST could not carry (the service's defaults) are put right by a PATCH.
         const rest = patchBody(made, { ...target, password: undefined }, conn.where);
-        if (Object.keys(rest).length > 0) return patchInto(s, conn, made, { ...target, password: undefined }, "collection");
-        return { account: made, model: "collection" };
+        if (Object.keys(rest).length > 0) return patchInto(s, conn, made, { ...target, password: undefined }, "collection", true);
+        // The GET after the POST is the read-back.
+        return { account: made, model: "collection", readBack: made };
     }
     const model = found.kind === "existing" ? found.model : "slot";
     return patchInto(s, conn, found.account, target, model, found.kind === "existing" && found.fresh === true);
@@ -583,17 +591,16 @@ async function openAdmin(
     });
 }
 
-/** Candidates in order, each password once: remembered, `password`, extras, fallbacks. */
+/**
+ * Candidates in order, each password once: the one that worked last in this process (under the name of the candidate it
+ * came from, when it is one of them), `password`, extras, fallbacks.
+ */
 function loginCandidates(bmc: RedfishConnection, extra: readonly Candidate[]): Candidate[] {
+    const declared: Candidate[] = [{ label: "password", password: bmc.password }, ...extra, ...bmc.fallbackPasswords.map((password, i) => ({ label: `fallbackPasswords[${i}]`, password }))];
     const remembered = knownLogins().get(loginKey(bmc, bmc.username));
-    const all: Candidate[] = [
-        ...(remembered !== undefined ? [{ label: remembered.label ?? "password", password: remembered.password }] : []),
-        { label: "password", password: bmc.password },
-        ...extra,
-        ...bmc.fallbackPasswords.map((password, i) => ({ label: `fallbackPasswords[${i}]`, password })),
-    ];
+    const first = remembered === undefined ? [] : [declared.find((c) => c.password === remembered.password) ?? { label: remembered.label ?? "password", password: remembered.password }];
     const seen = new Set<string>();
-    return all.filter((c) => (seen.has(c.password) ? false : (seen.add(c.password), true)));
+    return [...first, ...declared].filter((c) => (seen.has(c.password) ? false : (seen.add(c.password), true)));
 }
 
 /** When the managed account is the login account, a crash after setting its password leaves the new one in force. */

@@ -218,7 +218,7 @@ export const REDFISH_PERSONALITIES: Readonly<Record<RedfishFlavour, RedfishPerso
         accounts: {
             model: "collection",
             memberId: "username",
-            firstSlot: 2,
+            firstSlot: 1,
             reservedIds: [],
             odataType: "#ManagerAccount.v1_7_0.ManagerAccount",
             name: "User Account",

@@ -137,6 +137,16 @@ export class RedfishService {
     basicAuth = true;
     maxSessions: number;
     sessionTimeoutSeconds: number;
+    /**
+     * Faults a test can ask for: `omitEtags` serves no ETag (header or `@odata.etag`) — firmware that enforces If-Match
+     * without offering a tag; `firstLoginChange` marks every account an administrator creates or gives a password as
+     * having to change it (XCC's PasswordChangeOnFirstAccess).
+     */
+    faults: { omitEtags?: boolean; firstLoginChange?: boolean } = {};
+    /** Called before each request is handled (to change the table between a client's GET and PATCH, say). */
+    beforeRequest?: (req: { method: string; path: string }) => void;
+    /** Called after each request is handled, with its log entry. */
+    afterRequest?: (entry: RequestLogEntry) => void;
 
     private readonly table: AccountTable;
     private readonly clock: Clock;
@@ -204,6 +214,7 @@ export class RedfishService {
         let response: RedfishResponse;
         let body: unknown;
         try {
+            this.beforeRequest?.({ method, path });
             body = parseBody(req.body);
             if (body !== undefined) entry.body = JSON.stringify(redactBody(body));
             response = this.route(method, path, query, req, body, entry);
@@ -218,7 +229,12 @@ export class RedfishService {
             }
         }
         entry.status = response.status;
+        if (this.faults.omitEtags) {
+            delete response.headers.ETag;
+            stripEtags(response.body);
+        }
         this.log.push(entry);
+        this.afterRequest?.(entry);
         if (this.log.length > this.logLimit) this.log.splice(0, this.log.length - this.logLimit);
         response.headers = { "OData-Version": "4.0", ...response.headers };
         if (method === "HEAD") delete response.body;
@@ -231,12 +247,13 @@ export class RedfishService {
         if (path === ROOT) return this.only(method, ["GET", "HEAD"], () => ok(this.serviceRoot()), ["GET", "HEAD"]);
         if (path === SESSIONS && method === "POST") return this.login(body, entry);
 
+        // Credentials first, as services do: an unauthenticated client learns nothing about which paths exist.
+        const caller = this.authenticate(req, entry);
         const resource = this.resourceFor(path);
         if (!resource) throw fail(404, "ResourceMissingAtURI", [path]);
         if (!resource.allow.includes(method)) {
             throw new HttpError(405, [message("OperationNotAllowed")], { Allow: resource.allow.join(", ") });
         }
-        const caller = this.authenticate(req, entry);
         this.guardPasswordChange(caller, method, path);
         const answer = resource.handle(method, caller, body, req.headers, query);
         answer.headers = { Allow: resource.allow.join(", "), ...answer.headers };
@@ -663,7 +680,7 @@ export class RedfishService {
             this.defaultPasswordSlots.delete(slot);
         }
         const extras = this.extrasOf(slot);
-        if (change.password !== undefined) extras.passwordChangeRequired = false;
+        if (change.password !== undefined) extras.passwordChangeRequired = this.faults.firstLoginChange === true && !change.ownPassword;
         if (change.passwordChangeRequired !== undefined) extras.passwordChangeRequired = change.passwordChangeRequired;
         if (change.loginName !== undefined) extras.loginName = change.loginName;
         const ipmi = change.accountTypes ? change.accountTypes.includes("IPMI") : undefined;
@@ -710,6 +727,7 @@ export class RedfishService {
             }
         }
         const renamed = change.userName !== undefined && change.userName !== this.table.name(slot).toString("latin1");
+        change.ownPassword = own;
         this.applyAccountChange(slot, change);
         if (change.password !== undefined) this.afterPasswordChange(caller, slot);
         if (renamed || change.enabled === false || change.userName === "") this.dropSessionsOf(slot, caller.session);
@@ -898,6 +916,8 @@ export class RedfishService {
 }
 
 interface AccountChange {
+    /** The password is the caller's own (a required change being made), not one an administrator sets. */
+    ownPassword?: boolean;
     userName?: string;
     password?: string;
     role?: string;
@@ -926,6 +946,14 @@ function asObject(body: unknown): Record<string, unknown> {
     if (body === undefined) return {};
     if (!body || typeof body !== "object" || Array.isArray(body)) throw fail(400, "MalformedJSON");
     return body as Record<string, unknown>;
+}
+
+function stripEtags(body: unknown): void {
+    if (Array.isArray(body)) body.forEach(stripEtags);
+    else if (body && typeof body === "object") {
+        delete (body as Record<string, unknown>)["@odata.etag"];
+        Object.values(body).forEach(stripEtags);
+    }
 }
 
 function hpePrivileges(role: string): Record<string, boolean> {
