@@ -85,6 +85,7 @@ export async function read(id: string, props: Props): Promise<{ id?: string; pro
         const admin = await conn.openAdmin(priorLoginCandidates(prior));
         try {
             const svc = await readAccountService(admin.session, conn.root, conn.where);
+            rememberThreshold(conn.where, svc);
             threshold = svc.lockoutThreshold;
             live = await readAccount(admin.session, prior.accountUri, conn.where);
         } finally {
@@ -170,6 +171,7 @@ async function converge(props: Props, inputs: RedfishUserInputs, prior: RedfishU
                 }
                 const s = admin.session;
                 const svc = await readAccountService(s, conn.root, conn.where);
+                rememberThreshold(conn.where, svc);
                 // The login account's password equal to the one it logged in with needs no write (the login proved it).
                 if (self && admin.password === inputs.password) setPassword = false;
                 if (setPassword) enforcePasswordPolicy(inputs.password, svc, conn.where);
@@ -569,12 +571,18 @@ async function openAdmin(
     extra: readonly Candidate[],
     options: { mayChangeOwnPassword?: string } = {},
 ): Promise<AdminSession> {
-    const candidates = loginCandidates(bmc, extra);
+    // Each refused candidate is a failed login on this account: stay below the lockout threshold when an earlier
+    // operation read it (one attempt is always made).
+    const threshold = knownThresholds().get(loginKey(bmc, ""));
+    const all = loginCandidates(bmc, extra);
+    const candidates = threshold !== undefined && threshold > 0 ? all.slice(0, Math.max(1, threshold - 1)) : all;
     const tried: string[] = [];
     for (const c of candidates) {
         const r = await login(transport, where, root, bmc.username, c.password);
         if (!r.ok) {
             tried.push(c.label);
+            // A remembered password the BMC no longer takes is not tried first again.
+            if (knownLogins().get(loginKey(bmc, bmc.username))?.password === c.password) knownLogins().delete(loginKey(bmc, bmc.username));
             continue;
         }
         rememberLogin({ host: bmc.host, port: bmc.port }, bmc.username, c.password);
@@ -584,8 +592,11 @@ async function openAdmin(
         }
         return { session: r.session, label: c.label, password: c.password };
     }
+    const skipped = all.length - candidates.length;
     throw new CredentialsError("BMC_LOGIN_REJECTED", {
-        message: `the BMC's Redfish service refused ${bmc.username} with every password tried (${tried.join(", ")}), each once`,
+        message:
+            `the BMC's Redfish service refused ${bmc.username} with every password tried (${tried.join(", ")}), each once` +
+            (skipped > 0 ? `; ${skipped} more not tried, to stay below the BMC's AccountLockoutThreshold of ${threshold}` : ""),
         hint: "check bmc.username and bmc.password (and fallbackPasswords); the account may also be locked or disabled. Each refused password counted as one failed login",
         context: where,
     });
@@ -614,6 +625,19 @@ function priorLoginCandidates(prior: RedfishUserOutputs, inputs?: RedfishUserInp
     if (prior.bmc?.password && prior.bmc.password !== inputs?.bmc.password) out.push({ label: "the previous bmc.password", password: prior.bmc.password });
     if (prior.username === prior.bmc?.username && prior.password) out.push({ label: "the managed account's recorded password", password: prior.password });
     return out;
+}
+
+const THRESHOLDS_KEY = Symbol.for("pulumi-bmc-credentials.redfish-lockout");
+
+/** AccountLockoutThreshold per BMC, as an earlier operation of this process read it. */
+function knownThresholds(): Map<string, number> {
+    const g = globalThis as unknown as Record<symbol, Map<string, number> | undefined>;
+    return (g[THRESHOLDS_KEY] ??= new Map());
+}
+
+/** Remembers the BMC's lockout threshold, so later logins in this process stay within it. */
+function rememberThreshold(where: Where, svc: AccountServiceInfo): void {
+    if (svc.lockoutThreshold !== undefined) knownThresholds().set(loginKey(where, ""), svc.lockoutThreshold);
 }
 
 const LOGINS_KEY = Symbol.for("pulumi-bmc-credentials.redfish-logins");

@@ -31,6 +31,9 @@ const REQUESTS = {
   read: { idrac9: 7, ilo: 7, openbmc: 7, xcc: 7, dmtf: 7 },
   // root + login + AccountService + GET account + PATCH + read-back + logout + probe login + probe logout
   update: { idrac9: 9, ilo: 9, openbmc: 9, xcc: 9, dmtf: 9 },
+  // collection: root + login + GET account + AccountService + DELETE + logout; slot: … + Roles + PATCH (disable, no
+  // role, scrambled password) + GET (fresh ETag) + PATCH (empty name) + logout
+  delete: { idrac9: 9, ilo: 6, openbmc: 6, xcc: 9, dmtf: 6 },
 };
 
 /** What each personality is expected to show, read from the vendor sources in redfish.md (not from the lab's data). */
@@ -263,6 +266,28 @@ for (const flavour of FLAVOURS) {
       assert.equal(requests.filter((x) => x.method !== "POST" && x.path !== "/redfish/v1").length, 0, "nothing else was sent");
     });
 
+    if (expect.locked) {
+      it("with AccountLockoutThreshold 3 read earlier in the run, at most 2 login candidates are tried", async () => {
+        bmc.table.setLockout({ threshold: 3, attemptResetSeconds: 0, lockoutSeconds: 0, auditEvent: false });
+        outs = (await watched(() => provider.read(id, outs))).props; // reads the threshold
+        bmc.table.setPassword(bmc.admin.slot, OOB_PW, 16);
+        const news = await checked(base({ bmc: bmc.connection({ password: "Wrong-admin-pw-1", fallbackPasswords: ["Wrong-admin-pw-2"] }) }));
+        let result;
+        try {
+          result = await counted(() => failure(() => provider.update(id, outs, news)));
+        } finally {
+          bmc.table.setPassword(bmc.admin.slot, ADMIN_PW, 16);
+          bmc.table.unlock(bmc.admin.slot);
+          bmc.table.setLockout({ threshold: 0, attemptResetSeconds: 0, lockoutSeconds: 0, auditEvent: false });
+        }
+        assert.equal(result.result.code, "BMC_LOGIN_REJECTED");
+        assert.match(result.result.message, /1 more not tried, to stay below the BMC's AccountLockoutThreshold of 3/);
+        assert.equal(result.requests.filter((x) => x.login === "failed").length, 2);
+        assert.equal(bmc.table.view(bmc.admin.slot).locked, false, "the provider never locked the login account");
+        outs = (await watched(() => provider.read(id, outs))).props; // and reads the threshold back to 0
+      });
+    }
+
     it("a password the BMC mangles is a partial failure (recorded, mismatch), and the next update converges", async () => {
       const slot = bmc.table.findByName("ops");
       // Firmware that accepts a password and keeps something else.
@@ -359,8 +384,9 @@ for (const flavour of FLAVOURS) {
         assert.equal(result.outs.passwordState, "verified");
         assert.equal(requests.filter((x) => x.method === "PATCH").length, 1);
         assert.ok(bmc.canLogin(bmc.admin.name, ROT_PW));
-        // Back to the sentinel for the rest of the matrix.
-        bmc.table.setPassword(bmc.admin.slot, ADMIN_PW, 16);
+        // Back to the sentinel for the rest of the matrix, the same way.
+        const back = await checked({ bmc: bmc.connection({ password: ROT_PW }), username: bmc.admin.name, password: ADMIN_PW, privilege: "administrator" });
+        assert.equal((await watched(() => provider.create(back))).outs.passwordState, "verified");
       });
     }
 
@@ -384,8 +410,53 @@ for (const flavour of FLAVOURS) {
       const r = await counted(() => watched(() => provider.read(id, outs)));
       assert.equal(r.result.props.bmcLogin, "password (the last one that worked)");
       assert.equal(r.requests.filter((x) => x.login === "failed").length, 0);
-      bmc.table.setPassword(bmc.admin.slot, ADMIN_PW, 16);
+      // And back again: the program now logs in with the new password and rotates to the old one.
+      const back = await checked({ bmc: bmc.connection({ password: ROT_PW }), username: bmc.admin.name, password: ADMIN_PW, privilege: "administrator" });
+      const again = await counted(() => watched(() => provider.create(back)));
+      assert.equal(again.result.outs.passwordState, "verified");
+      assert.equal(again.requests.filter((x) => x.login === "failed").length, 0);
+      assert.ok(bmc.canLogin(bmc.admin.name, ADMIN_PW));
     });
+
+    if (flavour === "ilo") {
+      it("iLO: an account whose Oem.Hpe.LoginName is the name, but whose UserName is not, is never adopted", async () => {
+        const admin = bmc.service.handle({ method: "POST", url: "/redfish/v1/SessionService/Sessions", headers: {}, body: Buffer.from(JSON.stringify({ UserName: bmc.admin.name, Password: ADMIN_PW })) });
+        const token = admin.headers["X-Auth-Token"];
+        const made = bmc.service.handle({
+          method: "POST",
+          url: "/redfish/v1/AccountService/Accounts",
+          headers: { "x-auth-token": token },
+          body: Buffer.from(JSON.stringify({ UserName: "operator7", Password: OPS_PW, RoleId: "ReadOnly", Oem: { Hpe: { LoginName: "display" } } })),
+        });
+        assert.equal(made.status, 201);
+        const news = await checked(base({ username: "display", password: ROT_PW }));
+        const r = await watched(() => provider.create(news));
+        assert.notEqual(r.outs.accountUri, made.headers.Location, "a new account, not the one displayed as 'display'");
+        assert.equal(bmc.account("operator7").access[bmc.table.policy.channels[0]].privilege, "user", "operator7 untouched");
+        await watched(() => provider.delete(r.id, r.outs));
+      });
+    }
+
+    if (flavour === "xcc") {
+      it("XCC's first-login password change policy on a managed account is reported, not looped on; turned off, the next update converges", async () => {
+        bmc.service.faults.firstLoginChange = true;
+        const news = await checked(base({ username: "firstlogin", password: OPS_PW }));
+        let result;
+        try {
+          result = await counted(() => failure(() => provider.create(news)));
+        } finally {
+          bmc.service.faults.firstLoginChange = false;
+        }
+        const e = result.result;
+        assert.equal(e.code, "REDFISH_PASSWORD_CHANGE_REQUIRED", e.message);
+        assert.match(e.message, /PasswordChangeRequired/);
+        assert.equal(result.requests.filter((x) => x.method === "PATCH").length, 1, "one write, no loop");
+        assert.equal(userLogins(result.requests, "firstlogin").length, 0, "no login as the account while it must change its password");
+        const u = await watched(() => provider.update(e.id, e.properties, news));
+        assert.equal(u.outs.passwordState, "verified");
+        await watched(() => provider.delete(e.id, u.outs));
+      });
+    }
 
     it("delete of the login account is refused before anything is sent", async () => {
       const before = bmc.service.log.length;
@@ -396,7 +467,8 @@ for (const flavour of FLAVOURS) {
 
     it("delete removes the account from Redfish and IPMI alike; a second delete finds nothing to do", async () => {
       const slot = bmc.table.findByName("ops");
-      await watched(() => provider.delete(id, outs));
+      const { requests } = await counted(() => watched(() => provider.delete(id, outs)));
+      assert.equal(requests.length, REQUESTS.delete[flavour], requests.map((e) => `${e.method} ${e.url}`).join("\n"));
       const v = bmc.table.view(slot);
       assert.equal(v.name, "");
       assert.equal(v.enabled, false);
