@@ -183,16 +183,15 @@ async function converge(props: Props, inputs: RedfishUserInputs, prior: RedfishU
                     ...(inputs.ipmiMessaging !== undefined ? { ipmiMessaging: inputs.ipmiMessaging } : {}),
                 };
                 const found = await locate(s, conn, svc, inputs, prior);
-                if (found.kind === "existing") {
-                    chosen = { account: found.account, model: found.model };
-                    if (!inputs.allowSelfLockout && isActiveAdministrator(found.account) && !(target.roleId === "Administrator" && target.enabled)) {
-                        await guardLastAdministrator(s, conn, svc, found.account, "demote or disable");
-                    }
+                if (found.kind === "existing" && !inputs.allowSelfLockout && isActiveAdministrator(found.account) && !(target.roleId === "Administrator" && target.enabled)) {
+                    await guardLastAdministrator(s, conn, svc, found.account, "demote or disable");
                 }
                 // The login account's own new password is written last, in a request of its own (see rotateOwnPassword).
                 const ownRotation = self && setPassword;
-                const written = await write(s, conn, svc, found, { ...target, ...(setPassword && !ownRotation ? { password: inputs.password } : {}) });
-                chosen = { account: written.account, model: written.model };
+                // Only once a write is on its way is the account "chosen": a failure before that left nothing behind,
+                // so it is no partial failure and a refused create records nothing.
+                const onWrite = (account: RedfishAccount, model: "slot" | "collection") => (chosen = { account, model });
+                const written = await write(s, conn, found, { ...target, ...(setPassword && !ownRotation ? { password: inputs.password } : {}) }, onWrite);
                 readBack = written.readBack ?? (await readAccount(s, written.account.uri, conn.where));
                 if (!readBack) {
                     throw new CredentialsError("BMC_READBACK_MISMATCH", {
@@ -319,12 +318,15 @@ function slotTaken(where: Where, live: RedfishAccount, wanted: string): Credenti
 }
 
 /** Writes `target`: one PATCH of a slot or an existing account (If-Match from a fresh GET), or one POST. */
+/** Called right before a write request is sent (and after a POST created the account). */
+type OnWrite = (account: RedfishAccount, model: "slot" | "collection") => void;
+
 async function write(
     s: RedfishSession,
     conn: Connection,
-    svc: AccountServiceInfo,
     found: Located,
     target: AccountTarget,
+    onWrite: OnWrite,
 ): Promise<{ account: RedfishAccount; model: "slot" | "collection"; readBack?: RedfishAccount }> {
     if (found.kind === "post") {
         // What the service's accounts cannot express is refused before the POST, judged by an account it already has.
@@ -336,7 +338,7 @@ async function write(
         const res = await s.request("POST", found.accountsUri, { body, accept: [405], doing: `creating ${target.username}` });
         if (res.status === 405) {
             // No POST after all: a slot-model service whose collection sent no Allow header.
-            return patchInto(s, conn, await found.slotFallback(), target, "slot");
+            return patchInto(s, conn, await found.slotFallback(), target, "slot", onWrite);
         }
         const location = res.headers.location ?? (res.body as { "@odata.id"?: string } | undefined)?.["@odata.id"];
         if (!location) {
@@ -345,14 +347,15 @@ async function write(
         const uri = pathOf(location);
         const made = await readAccount(s, uri, conn.where);
         if (!made) throw new CredentialsError("BMC_READBACK_MISMATCH", { message: `the BMC created ${uri} but it is not there`, hint: "run the operation again", context: conn.where });
+        onWrite(made, "collection");
         // Enabled/AccountTypes the POST could not carry (the service's defaults) are put right by a PATCH.
         const rest = patchBody(made, { ...target, password: undefined }, conn.where);
-        if (Object.keys(rest).length > 0) return patchInto(s, conn, made, { ...target, password: undefined }, "collection", true);
+        if (Object.keys(rest).length > 0) return patchInto(s, conn, made, { ...target, password: undefined }, "collection", onWrite, true);
         // The GET after the POST is the read-back.
         return { account: made, model: "collection", readBack: made };
     }
     const model = found.kind === "existing" ? found.model : "slot";
-    return patchInto(s, conn, found.account, target, model, found.kind === "existing" && found.fresh === true);
+    return patchInto(s, conn, found.account, target, model, onWrite, found.kind === "existing" && found.fresh === true);
 }
 
 /**
@@ -365,6 +368,7 @@ async function patchInto(
     account: RedfishAccount,
     target: AccountTarget,
     model: "slot" | "collection",
+    onWrite: OnWrite,
     isFresh = false,
 ): Promise<{ account: RedfishAccount; model: "slot" | "collection" }> {
     const fresh = isFresh ? account : ((await readAccount(s, account.uri, conn.where)) ?? account);
@@ -372,6 +376,7 @@ async function patchInto(
     if (Object.keys(body).length === 0) {
         return { account: fresh, model };
     }
+    onWrite(fresh, model);
     await s.request("PATCH", fresh.uri, { body, ifMatch: fresh.etag, doing: `writing ${target.username}` });
     // A rename on a service whose Ids are user names moves the account: find it under its new name.
     if (body.UserName !== undefined && fresh.userName !== "" && fresh.id === fresh.userName) {

@@ -235,6 +235,23 @@ for (const flavour of FLAVOURS) {
       });
     }
 
+    const REFUSED = {
+      idrac9: [{ userId: 2 }, "BMC_SLOT_TAKEN"],
+      ilo: [{ enabled: false }, "REDFISH_NOT_SUPPORTED"],
+      openbmc: [{ privilege: "no-access" }, "REDFISH_NOT_SUPPORTED"],
+      xcc: [{ privilege: "no-access" }, "REDFISH_NOT_SUPPORTED"],
+      dmtf: [{ privilege: "no-access" }, "REDFISH_NOT_SUPPORTED"],
+    };
+    it(`a create the BMC cannot take (${JSON.stringify(REFUSED[flavour][0])}) is refused before any write and records nothing`, async () => {
+      const [overrides, code] = REFUSED[flavour];
+      const news = await checked(base({ username: "refused", password: OPS_PW, ...overrides }));
+      const { result: e, requests } = await counted(() => failure(() => provider.create(news)));
+      assert.equal(e.code, code, e.message);
+      assert.notEqual(e.name, "PartialFailureError", "nothing was written, so nothing is recorded");
+      assert.equal(requests.filter((x) => x.method === "PATCH" || (x.method === "POST" && x.path.endsWith("/Accounts"))).length, 0);
+      assert.equal(bmc.account("refused"), undefined);
+    });
+
     it("a wrong certificate pin fails before any request reaches the BMC", async () => {
       const before = bmc.service.log.length;
       const wrong = "00".repeat(32);
