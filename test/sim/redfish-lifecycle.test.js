@@ -90,6 +90,19 @@ for (const flavour of FLAVOURS) {
       const result = await fn();
       return { result, requests: bmc.service.log.slice(before) };
     };
+    /**
+     * An update whose every login candidate is wrong: the administrator's password is changed out of band for its
+     * duration, and the program gives two wrong ones. Returns the error and the requests it cost.
+     */
+    const updateWithUnknownAdminPassword = async () => {
+      bmc.table.setPassword(bmc.admin.slot, OOB_PW, 16);
+      try {
+        const news = await checked(base({ bmc: bmc.connection({ password: "Wrong-admin-pw-1", fallbackPasswords: ["Wrong-admin-pw-2"] }) }));
+        return await counted(() => failure(() => provider.update(id, outs, news)));
+      } finally {
+        bmc.table.setPassword(bmc.admin.slot, ADMIN_PW, 16);
+      }
+    };
     const userLogins = (requests, user) => requests.filter((e) => e.method === "POST" && e.path.endsWith("/Sessions") && e.user === user);
 
     before(async () => {
@@ -263,16 +276,7 @@ for (const flavour of FLAVOURS) {
     });
 
     it("a wrong login password is one failed session login per candidate, never retried, never Basic", async () => {
-      // Nothing the provider knows opens the administrator account any more.
-      bmc.table.setPassword(bmc.admin.slot, OOB_PW, 16);
-      const news = await checked(base({ bmc: bmc.connection({ password: "Wrong-admin-pw-1", fallbackPasswords: ["Wrong-admin-pw-2"] }) }));
-      let result;
-      try {
-        result = await counted(() => failure(() => provider.update(id, outs, news)));
-      } finally {
-        bmc.table.setPassword(bmc.admin.slot, ADMIN_PW, 16);
-      }
-      const { result: e, requests } = result;
+      const { result: e, requests } = await updateWithUnknownAdminPassword();
       assert.ok(isCredentialsError(e, "BMC_LOGIN_REJECTED"), e.message);
       // The candidates, each once: the password that worked last in this process (the previous bmc.password, so
       // first), bmc.password, fallbackPasswords[0].
@@ -287,13 +291,10 @@ for (const flavour of FLAVOURS) {
       it("with AccountLockoutThreshold 3 read earlier in the run, at most 2 login candidates are tried", async () => {
         bmc.table.setLockout({ threshold: 3, attemptResetSeconds: 0, lockoutSeconds: 0, auditEvent: false });
         outs = (await watched(() => provider.read(id, outs))).props; // reads the threshold
-        bmc.table.setPassword(bmc.admin.slot, OOB_PW, 16);
-        const news = await checked(base({ bmc: bmc.connection({ password: "Wrong-admin-pw-1", fallbackPasswords: ["Wrong-admin-pw-2"] }) }));
         let result;
         try {
-          result = await counted(() => failure(() => provider.update(id, outs, news)));
+          result = await updateWithUnknownAdminPassword();
         } finally {
-          bmc.table.setPassword(bmc.admin.slot, ADMIN_PW, 16);
           bmc.table.unlock(bmc.admin.slot);
           bmc.table.setLockout({ threshold: 0, attemptResetSeconds: 0, lockoutSeconds: 0, auditEvent: false });
         }
