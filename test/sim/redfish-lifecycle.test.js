@@ -7,6 +7,7 @@
 // the requests of each operation are counted there and pinned.
 const assert = require("node:assert/strict");
 const { SentinelScan } = require("../lab/sentinels");
+const { watchProcesses } = require("../harness/proc-watch");
 const { startRedfishBmc, FLAVOURS } = require("../lab/redfish-lab");
 const { bmcUserProvider: provider, isCredentialsError } = require("../../dist");
 const { diffRedfishUser } = require("../../dist/bmcUser/redfishPlan");
@@ -51,16 +52,36 @@ async function checked(news, olds = {}) {
   return { ...r.inputs, __provider: "test-provider-ref" };
 }
 
+/**
+ * Runs `fn` under the sentinel scan: a worker thread samples every process's argv and environment meanwhile (the lab
+ * answers from this thread, which a main-thread sampler would starve), then the error or the plaintext state is
+ * scanned. Returns `{ result }` or `{ error }`.
+ */
+async function scanned(fn) {
+  let outcome;
+  const { leaks } = await watchProcesses(SENTINELS, async () => {
+    try {
+      outcome = { result: await fn() };
+    } catch (error) {
+      outcome = { error };
+    }
+  });
+  assert.deepEqual(leaks, [], "a sentinel password appeared in a process's argv or environment");
+  if (outcome.error) scan.error(outcome.error);
+  else if (outcome.result && typeof outcome.result === "object") scan.state(outcome.result);
+  return outcome;
+}
+
 /** Runs `fn` under the sentinel scan; returns its result or throws what it threw. */
 async function watched(fn) {
-  const { result, error } = await scan.watch(fn);
+  const { result, error } = await scanned(fn);
   if (error) throw error;
   return result;
 }
 
 /** Runs `fn` under the scan and returns the error it must fail with. */
 async function failure(fn) {
-  const { error } = await scan.watch(fn);
+  const { error } = await scanned(fn);
   assert.ok(error, "expected the operation to fail");
   return error;
 }
@@ -364,7 +385,7 @@ for (const flavour of FLAVOURS) {
       const news = await checked(base({ password: ROT_PW, privilege: "operator" }));
       let outcome;
       try {
-        outcome = await scan.watch(() => provider.update(id, outs, news));
+        outcome = await scanned(() => provider.update(id, outs, news));
       } finally {
         bmc.service.faults.omitEtags = false;
       }
