@@ -286,6 +286,21 @@ for (const flavour of FLAVOURS) {
       assert.equal(bmc.account("refused"), undefined);
     });
 
+    it("no free session on the BMC: a clear, transient error, and no failed login counted", async () => {
+      const login = () => bmc.service.handle({ method: "POST", url: "/redfish/v1/SessionService/Sessions", headers: {}, body: Buffer.from(JSON.stringify({ UserName: bmc.admin.name, Password: ADMIN_PW })) });
+      const held = [];
+      while (bmc.service.openSessions().length < bmc.service.maxSessions) held.push(login().headers.Location);
+      try {
+        const e = await failure(() => provider.read(id, outs));
+        assert.equal(e.code, "REDFISH_SESSION_LIMIT", e.message);
+        assert.equal(e.transient, true);
+        assert.equal(bmc.table.view(bmc.admin.slot).failedLogins, 0);
+      } finally {
+        for (const session of held) bmc.service.handle({ method: "DELETE", url: session, headers: { authorization: `Basic ${Buffer.from(`${bmc.admin.name}:${ADMIN_PW}`).toString("base64")}` } });
+      }
+      assert.equal(bmc.service.openSessions().length, 0);
+    });
+
     it("a wrong certificate pin fails before any request reaches the BMC", async () => {
       const before = bmc.service.log.length;
       const wrong = "00".repeat(32);
