@@ -250,6 +250,19 @@ for (const flavour of FLAVOURS) {
       outs = result.outs;
     });
 
+    it("without an Allow header the model is inferred (pre-filled empty slots mean slots, else POST)", async () => {
+      bmc.service.faults.hideAllow = true;
+      let r;
+      try {
+        r = await watched(async () => provider.create(await checked(base({ username: "noallow", password: OPS_PW }))));
+      } finally {
+        bmc.service.faults.hideAllow = false;
+      }
+      assert.equal(r.outs.model, expect.model);
+      assert.equal(bmc.service.log.filter((e) => e.status === 405).length, 0, "no POST was tried on a slot-model service");
+      await watched(() => provider.delete(r.id, r.outs));
+    });
+
     if (expect.model === "slot") {
       it("userId picks the slot on a slot-model service", async () => {
         const news = await checked(base({ username: "slotted", userId: 6, password: OPS_PW }));

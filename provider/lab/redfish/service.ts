@@ -140,9 +140,10 @@ export class RedfishService {
     /**
      * Faults a test can ask for: `omitEtags` serves no ETag (header or `@odata.etag`) — firmware that enforces If-Match
      * without offering a tag; `firstLoginChange` marks every account an administrator creates or gives a password as
-     * having to change it (XCC's PasswordChangeOnFirstAccess).
+     * having to change it (XCC's PasswordChangeOnFirstAccess); `hideAllow` sends no `Allow` header (firmware that
+     * leaves clients to infer the account model).
      */
-    faults: { omitEtags?: boolean; firstLoginChange?: boolean } = {};
+    faults: { omitEtags?: boolean; firstLoginChange?: boolean; hideAllow?: boolean } = {};
     /** Called before each request is handled (to change the table between a client's GET and PATCH, say). */
     beforeRequest?: (req: { method: string; path: string }) => void;
     /** Called after each request is handled, with its log entry. */
@@ -233,6 +234,7 @@ export class RedfishService {
             delete response.headers.ETag;
             stripEtags(response.body);
         }
+        if (this.faults.hideAllow) delete response.headers.Allow;
         this.log.push(entry);
         this.afterRequest?.(entry);
         if (this.log.length > this.logLimit) this.log.splice(0, this.log.length - this.logLimit);
