@@ -192,30 +192,8 @@ async function converge(props: Props, inputs: RedfishUserInputs, prior: RedfishU
                 // so it is no partial failure and a refused create records nothing.
                 const onWrite = (account: RedfishAccount, model: "slot" | "collection") => (chosen = { account, model });
                 const written = await write(s, conn, found, { ...target, ...(setPassword && !ownRotation ? { password: inputs.password } : {}) }, onWrite);
-                readBack = written.readBack ?? (await readAccount(s, written.account.uri, conn.where));
-                if (!readBack) {
-                    throw new CredentialsError("BMC_READBACK_MISMATCH", {
-                        message: `the BMC accepted the write but ${written.account.uri} is gone when read back`,
-                        hint: "another client may have removed the account; run the operation again",
-                        context: { ...conn.where, account: written.account.id },
-                    });
-                }
+                readBack = await readBackAndCheck(s, conn, written, target, inputs);
                 chosen = { account: readBack, model: written.model };
-                const wrong = accountMismatches(readBack, target);
-                if (wrong.length > 0) {
-                    throw new CredentialsError("BMC_READBACK_MISMATCH", {
-                        message: `the BMC accepted the write but reads back different ${wrong.join(", ")}`,
-                        hint: "the firmware may restrict these settings (fixed names, roles, account types); check the account in the BMC's web UI",
-                        context: { ...conn.where, account: readBack.id },
-                    });
-                }
-                if (readBack.passwordChangeRequired === true && !self) {
-                    throw new CredentialsError("REDFISH_PASSWORD_CHANGE_REQUIRED", {
-                        message: `the BMC marks ${inputs.username} as having to change its password at first login (PasswordChangeRequired), so the password set here is not the one it will keep`,
-                        hint: "turn off the BMC's first-login password change policy (XCC: PasswordChangeOnFirstAccess), or log in as the account once and change it; the provider does not loop on this",
-                        context: { ...conn.where, account: readBack.id },
-                    });
-                }
                 if (ownRotation) {
                     await rotateOwnPassword(conn, admin, readBack, inputs);
                     rotation = "proven";
@@ -225,30 +203,76 @@ async function converge(props: Props, inputs: RedfishUserInputs, prior: RedfishU
             } finally {
                 await admin.session.logout();
             }
-            let passwordState: PasswordState = rotation === "proven" || (self && !setPassword) ? "verified" : "not-checked";
             const account = readBack!;
-            if (passwordState !== "verified" && canProbe(account, inputs.verifyPassword)) {
-                const probe = await conn.probe(inputs.username, inputs.password).catch((e) => {
-                    throw partial(e);
-                });
-                if (probe.outcome !== "ok") {
-                    throw partial(
-                        new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
-                            message: `the BMC accepted the new password for ${inputs.username} but refuses it at login`,
-                            hint: "the firmware may apply its own password rules or truncate long passwords; check MaxPasswordLength, or set verifyPassword: \"off\"",
-                            context: { ...conn.where, account: account.id },
-                        }),
-                        "mismatch",
-                    );
-                }
-                passwordState = "verified";
-            }
+            const proven = rotation === "proven" || (self && !setPassword);
+            const passwordState = proven ? "verified" : await proveByLogin(conn, account, inputs, partial);
             return redfishOutputs(inputs, account, chosen!.model, { passwordState, bmcLogin: loginLabel, vendor });
         });
     } catch (e) {
         if (e instanceof PartialFailureError) throw e;
         throw partial(e);
     }
+}
+
+/**
+ * Reads the account back after the write (unless the write's own GET was that) and fails on any field that did not
+ * take, or on a first-login password change the BMC imposed (the password set here would not be the one it keeps).
+ */
+async function readBackAndCheck(
+    s: RedfishSession,
+    conn: Connection,
+    written: { account: RedfishAccount; readBack?: RedfishAccount },
+    target: AccountTarget,
+    inputs: RedfishUserInputs,
+): Promise<RedfishAccount> {
+    const readBack = written.readBack ?? (await readAccount(s, written.account.uri, conn.where));
+    if (!readBack) {
+        throw new CredentialsError("BMC_READBACK_MISMATCH", {
+            message: `the BMC accepted the write but ${written.account.uri} is gone when read back`,
+            hint: "another client may have removed the account; run the operation again",
+            context: { ...conn.where, account: written.account.id },
+        });
+    }
+    const wrong = accountMismatches(readBack, target);
+    if (wrong.length > 0) {
+        throw new CredentialsError("BMC_READBACK_MISMATCH", {
+            message: `the BMC accepted the write but reads back different ${wrong.join(", ")}`,
+            hint: "the firmware may restrict these settings (fixed names, roles, account types); check the account in the BMC's web UI",
+            context: { ...conn.where, account: readBack.id },
+        });
+    }
+    if (readBack.passwordChangeRequired === true && inputs.username !== inputs.bmc.username) {
+        throw new CredentialsError("REDFISH_PASSWORD_CHANGE_REQUIRED", {
+            message: `the BMC marks ${inputs.username} as having to change its password at first login (PasswordChangeRequired), so the password set here is not the one it will keep`,
+            hint: "turn off the BMC's first-login password change policy (XCC: PasswordChangeOnFirstAccess), or log in as the account once and change it; the provider does not loop on this",
+            context: { ...conn.where, account: readBack.id },
+        });
+    }
+    return readBack;
+}
+
+/**
+ * Proves the password with exactly one session login as the user (and its logout), when a login can prove it at all.
+ * A refusal is a partial failure with the password state `mismatch`; a login that could not be made, `unknown`.
+ */
+async function proveByLogin(conn: Connection, account: RedfishAccount, inputs: RedfishUserInputs, partial: (e: unknown, state?: PasswordState) => Error): Promise<PasswordState> {
+    if (!canProbe(account, inputs.verifyPassword)) {
+        return "not-checked";
+    }
+    const probe = await conn.probe(inputs.username, inputs.password).catch((e) => {
+        throw partial(e);
+    });
+    if (probe.outcome !== "ok") {
+        throw partial(
+            new CredentialsError("BMC_PASSWORD_NOT_VERIFIED", {
+                message: `the BMC accepted the new password for ${inputs.username} but refuses it at login`,
+                hint: 'the firmware may apply its own password rules or truncate long passwords; check MaxPasswordLength, or set verifyPassword: "off"',
+                context: { ...conn.where, account: account.id },
+            }),
+            "mismatch",
+        );
+    }
+    return "verified";
 }
 
 type Located =
