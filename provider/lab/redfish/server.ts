@@ -1,29 +1,38 @@
 /**
- * The HTTPS face of a virtual BMC's Redfish service: `node:https` with a certificate made at start (`cert.ts`), on a
- * port chosen free at start (or given), loopback by default. Everything Redfish is in `service.ts`; this file only moves
- * bytes: it reads at most 64 KiB of body, hands the request over, and writes status, headers and JSON back.
+ * The HTTPS face of virtual BMCs' Redfish services: `node:https` with a certificate made at start (`cert.ts`), one TCP
+ * port per BMC (chosen free at start, or given), loopback by default. Everything Redfish is in `service.ts`; this file
+ * only moves bytes: it reads at most 64 KiB of body, hands the request to the service of the port it arrived on, and
+ * writes status, headers and JSON back.
+ *
+ * Many BMCs share one `https.Server` (one TLS context, one certificate) that never listens itself: each BMC's port is a
+ * plain `net.Server` whose connections are handed to it. A thousand faces then start in tens of milliseconds and a few
+ * megabytes, where a thousand HTTPS servers took seconds (each parses the key and certificate again).
  */
 
 import { createServer, Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import { Server as NetServer, Socket, createServer as createNetServer } from "node:net";
 import type { AccountTable, Clock } from "../accounts";
 import { LabCertificate, createCertificate, labAltNames } from "./cert";
 import { RedfishFlavour, RedfishPersonality } from "./personalities";
 import { RedfishService } from "./service";
 
-export interface RedfishFaceOptions {
+/** One BMC's Redfish face. */
+export interface RedfishFaceSpec {
     table: AccountTable;
     personality: RedfishFlavour | RedfishPersonality;
-    /** Bind address; default 127.0.0.1. */
-    host?: string;
     /** TCP port; default 0 (a free one). */
     port?: number;
-    /** Certificate to serve; default a fresh self-signed one for `host`. */
-    certificate?: LabCertificate;
     clock?: Clock;
     maxSessions?: number;
     sessionTimeoutSeconds?: number;
+}
+
+export interface RedfishFaceOptions extends RedfishFaceSpec {
+    /** Bind address; default 127.0.0.1. */
+    host?: string;
+    /** Certificate to serve; default a fresh self-signed one for `host`. */
+    certificate?: LabCertificate;
 }
 
 /** A running Redfish face. */
@@ -34,52 +43,78 @@ export interface RedfishFace {
     fingerprint: string;
     certificatePem: string;
     service: RedfishService;
-    /** Stops listening and ends every connection. */
+    /** Stops listening and ends this face's connections. */
     stop(): Promise<void>;
 }
 
 const MAX_BODY = 64 * 1024;
 
-/** Starts a Redfish face over `table`. */
+/** Starts one Redfish face over `options.table`. */
 export async function startRedfishFace(options: RedfishFaceOptions): Promise<RedfishFace> {
-    const host = options.host ?? "127.0.0.1";
-    const certificate = options.certificate ?? createCertificate({ commonName: `redfish-lab ${host}`, altNames: labAltNames(host) });
-    const service = new RedfishService({
-        table: options.table,
-        personality: options.personality,
-        clock: options.clock,
-        maxSessions: options.maxSessions,
-        sessionTimeoutSeconds: options.sessionTimeoutSeconds,
-    });
-    const sockets = new Set<Socket>();
-    const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem, keepAliveTimeout: 5000 }, (req, res) => serve(service, req, res));
-    server.on("secureConnection", (socket: Socket) => {
-        sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
+    const [face] = await startRedfishFaces([options], { host: options.host, certificate: options.certificate });
+    return face;
+}
+
+/**
+ * Starts a face per spec, all behind one TLS context with one certificate (default: made now for `host`). If a port
+ * cannot be bound, the faces already started are stopped and the error is thrown.
+ */
+export async function startRedfishFaces(specs: readonly RedfishFaceSpec[], shared: { host?: string; certificate?: LabCertificate } = {}): Promise<RedfishFace[]> {
+    const host = shared.host ?? "127.0.0.1";
+    const certificate = shared.certificate ?? createCertificate({ commonName: `redfish-lab ${host}`, altNames: labAltNames(host) });
+    const byPort = new Map<number, RedfishService>();
+    const https: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem, keepAliveTimeout: 5000 }, (req, res) => {
+        const service = byPort.get(req.socket.localPort ?? -1);
+        if (service) serve(service, req, res);
+        else res.writeHead(503).end();
     });
     // Handshake failures (a client that refused our certificate) are the client's business, not a lab crash.
-    server.on("tlsClientError", () => undefined);
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(options.port ?? 0, host, () => {
-            server.off("error", reject);
-            resolve();
-        });
-    });
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    return {
-        host,
-        port,
-        fingerprint: certificate.fingerprint256,
-        certificatePem: certificate.certPem,
-        service,
-        stop: () =>
-            new Promise<void>((resolve) => {
-                for (const s of sockets) s.destroy();
-                server.close(() => resolve());
-            }),
-    };
+    https.on("tlsClientError", () => undefined);
+    const faces: RedfishFace[] = [];
+    try {
+        for (const spec of specs) {
+            const service = new RedfishService({
+                table: spec.table,
+                personality: spec.personality,
+                clock: spec.clock,
+                maxSessions: spec.maxSessions,
+                sessionTimeoutSeconds: spec.sessionTimeoutSeconds,
+            });
+            const sockets = new Set<Socket>();
+            const listener: NetServer = createNetServer((socket) => {
+                sockets.add(socket);
+                socket.on("close", () => sockets.delete(socket));
+                https.emit("connection", socket);
+            });
+            await new Promise<void>((resolve, reject) => {
+                listener.once("error", reject);
+                listener.listen(spec.port ?? 0, host, () => {
+                    listener.off("error", reject);
+                    resolve();
+                });
+            });
+            const address = listener.address();
+            const port = typeof address === "object" && address ? address.port : 0;
+            byPort.set(port, service);
+            faces.push({
+                host,
+                port,
+                fingerprint: certificate.fingerprint256,
+                certificatePem: certificate.certPem,
+                service,
+                stop: () =>
+                    new Promise<void>((resolve) => {
+                        for (const s of sockets) s.destroy();
+                        byPort.delete(port);
+                        listener.close(() => resolve());
+                    }),
+            });
+        }
+    } catch (e) {
+        await Promise.all(faces.map((f) => f.stop()));
+        throw e;
+    }
+    return faces;
 }
 
 function serve(service: RedfishService, req: IncomingMessage, res: ServerResponse): void {
