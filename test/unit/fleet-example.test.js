@@ -19,7 +19,7 @@ describe("unit: fleet example inventory and password derivation", () => {
   it("a Redfish BMC: port 443 by default, its fingerprint kept, OpenBMC's login root", () => {
     const fp = "ab".repeat(32);
     const inv = checkInventory({ bmcs: [{ name: "obmc-01", host: "h", vendor: "openbmc", protocol: "redfish", tlsFingerprint: fp }] });
-    assert.deepEqual(inv.bmcs[0], { name: "obmc-01", host: "h", port: 443, vendor: "openbmc", site: "", login: "root", protocol: "redfish", tlsFingerprint: fp });
+    assert.deepEqual(inv.bmcs[0], { name: "obmc-01", host: "h", port: 443, vendor: "openbmc", site: "", login: "root", passwordBytes: 16, protocol: "redfish", tlsFingerprint: fp });
   });
 
   for (const [doc, message] of [
