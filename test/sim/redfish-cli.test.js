@@ -64,7 +64,7 @@ describe("sim: bmc-credentials --protocol redfish", function () {
 
   it("--tls-ca-file with the BMC's own certificate works", async () => {
     const pem = path.join(dir, "bmc.pem");
-    fs.writeFileSync(pem, bmc.face.certificatePem);
+    fs.writeFileSync(pem, bmc.certificatePem);
     const r = await cli(["users", ...target, "--tls-ca-file", pem], { IPMI_PASSWORD: ADMIN_PW });
     assert.equal(r.code, 0, r.err);
   });

@@ -203,6 +203,11 @@ export class RedfishService {
         this.log.length = 0;
     }
 
+    /** Ends every session (the BMC restarted). */
+    endSessions(): void {
+        this.sessions.clear();
+    }
+
     // ---- request handling -----------------------------------------------------------------------------------------------
 
     handle(req: RedfishRequest): RedfishResponse {
