@@ -11,54 +11,36 @@ const path = require("node:path");
 const { installConsumer, removeConsumer, ROOT } = require("../harness/consumer");
 const { requirePeers, ipmitool, ipmitoolLogin } = require("./clients");
 
-/** A base port with `n` free consecutive UDP ports after it on 127.0.0.1. */
-async function freePortBlock(n) {
+/** A base port with `n` free consecutive ports after it on 127.0.0.1, UDP (the BMCs) or TCP (their Redfish faces). */
+async function freeBlock(n, kind) {
+  const net = require("node:net");
+  const open = () => (kind === "tcp" ? net.createServer() : dgram.createSocket("udp4"));
+  const bind = (socket, port) =>
+    new Promise((resolve, reject) => {
+      socket.once("error", reject);
+      if (kind === "tcp") socket.listen(port, "127.0.0.1", resolve);
+      else socket.bind(port, "127.0.0.1", resolve);
+    });
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 40000);
     const sockets = [];
     try {
       for (let i = 0; i < n; i++) {
-        const s = dgram.createSocket("udp4");
-        sockets.push(s);
-        await new Promise((resolve, reject) => {
-          s.once("error", reject);
-          s.bind(base + i, "127.0.0.1", resolve);
-        });
+        const socket = open();
+        sockets.push(socket);
+        await bind(socket, base + i);
       }
       return base;
     } catch {
       // taken: try another block
     } finally {
-      await Promise.all(sockets.map((s) => new Promise((r) => s.close(r)).catch(() => {})));
+      await Promise.all(sockets.map((socket) => new Promise((r) => socket.close(() => r())).catch(() => {})));
     }
   }
-  throw new Error("no free block of UDP ports");
+  throw new Error(`no free block of ${kind.toUpperCase()} ports`);
 }
-
-/** A base port with `n` free consecutive TCP ports after it on 127.0.0.1 (the Redfish faces). */
-async function freeTcpPortBlock(n) {
-  const net = require("node:net");
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
-    const servers = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const srv = net.createServer();
-        servers.push(srv);
-        await new Promise((resolve, reject) => {
-          srv.once("error", reject);
-          srv.listen(base + i, "127.0.0.1", resolve);
-        });
-      }
-      return base;
-    } catch {
-      // taken: try another block
-    } finally {
-      await Promise.all(servers.map((srv) => new Promise((r) => srv.close(() => r()))));
-    }
-  }
-  throw new Error("no free block of TCP ports");
-}
+const freePortBlock = (n) => freeBlock(n, "udp");
+const freeTcpPortBlock = (n) => freeBlock(n, "tcp");
 
 /** Starts the installed CLI; resolves once `lines` lines are printed (or it exits). */
 function startCli(bin, args, lines) {

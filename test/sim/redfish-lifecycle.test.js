@@ -6,8 +6,7 @@
 // Every operation runs under the sentinel scan; the lab's request log (URLs and redacted bodies) is scanned too, and
 // the requests of each operation are counted there and pinned.
 const assert = require("node:assert/strict");
-const { SentinelScan } = require("../lab/sentinels");
-const { watchProcesses } = require("../harness/proc-watch");
+const { providerScan } = require("../peers/provider-scan");
 const { startRedfishBmc, FLAVOURS } = require("../lab/redfish-lab");
 const { bmcUserProvider: provider, isCredentialsError } = require("../../dist");
 const { diffRedfishUser } = require("../../dist/bmcUser/redfishPlan");
@@ -18,7 +17,8 @@ const NEW_PW = "Sentinel-New-4q7";
 const ROT_PW = "Sentinel-Rot-3z9";
 const OOB_PW = "Sentinel-Oob-1w2";
 const SENTINELS = [ADMIN_PW, OPS_PW, NEW_PW, ROT_PW, OOB_PW];
-const scan = new SentinelScan(SENTINELS);
+// Processes are sampled in a worker thread while each operation runs: the lab's Redfish face answers from this thread.
+const { scan, op: scanned } = providerScan(SENTINELS);
 
 /**
  * Requests per operation, counted at the lab (service root, session POST/DELETE, AccountService, accounts, writes,
@@ -50,26 +50,6 @@ async function checked(news, olds = {}) {
   const r = await provider.check(olds, news);
   assert.deepEqual(r.failures, [], JSON.stringify(r.failures));
   return { ...r.inputs, __provider: "test-provider-ref" };
-}
-
-/**
- * Runs `fn` under the sentinel scan: a worker thread samples every process's argv and environment meanwhile (the lab
- * answers from this thread, which a main-thread sampler would starve), then the error or the plaintext state is
- * scanned. Returns `{ result }` or `{ error }`.
- */
-async function scanned(fn) {
-  let outcome;
-  const { leaks } = await watchProcesses(SENTINELS, async () => {
-    try {
-      outcome = { result: await fn() };
-    } catch (error) {
-      outcome = { error };
-    }
-  });
-  assert.deepEqual(leaks, [], "a sentinel password appeared in a process's argv or environment");
-  if (outcome.error) scan.error(outcome.error);
-  else if (outcome.result && typeof outcome.result === "object") scan.state(outcome.result);
-  return outcome;
 }
 
 /** Runs `fn` under the sentinel scan; returns its result or throws what it threw. */
