@@ -17,31 +17,13 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { Lab } = require("../test/lab/lab");
 const { installConsumer, removeConsumer, registrations } = require("../test/harness/consumer");
-const { Engine, reveal } = require("../test/harness/engine");
+const { reveal } = require("../test/harness/engine");
+const { MeasuredEngine } = require("./measured-engine");
 
 function args() {
   const a = process.argv.slice(2);
   const get = (name, dflt) => (a.includes(`--${name}`) ? Number(a[a.indexOf(`--${name}`) + 1]) : dflt);
   return { bmcs: get("bmcs", 20), slots: get("slots", 50), parallel: get("parallel", 16) };
-}
-
-/** Peak resident set of a live process, in MB. */
-function vmHwmMb(pid) {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? +(Number(m[1]) / 1024).toFixed(1) : NaN;
-}
-
-/** The engine model, recording each provider process's peak RSS just before it is stopped. */
-class MeasuredEngine extends Engine {
-  async withHost(fn) {
-    return super.withHost(async (host) => {
-      try {
-        return await fn(host);
-      } finally {
-        this.peakRssMb = vmHwmMb(host.pid);
-      }
-    });
-  }
 }
 
 async function main() {

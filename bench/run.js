@@ -4,11 +4,14 @@
  * `npm run bench [-- --bmcs N --rtt MS --loss PCT --parallel P --quick]`
  * `npm run bench -- --harness` (bench/harness-rss.js: 1000 resources through cmd/dynamic-provider, peak RSS) and
  * `npm run bench -- --bms` (bench/bms-rate.js: 500 BMS resets under the 50/min limit on a virtual clock) and
+ * `npm run bench -- --fleet` (bench/fleet-lab.js: 1000 virtual BMCs x 1 account through cmd/dynamic-provider at
+ * engine parallelism 64, on the virtual BMC lab).
  * `npm run bench -- --redact` (bench/redact.js: redaction cost with 10-3000 registered secrets, against the baseline).
  * `npm run bench -- --lab` (bench/lab-scale.js: 1000 virtual BMCs in one process against ipmi_sim processes).
  *
- * Side by side, in one run and interleaved per scenario: the BmcUser provider object, and the baseline a Pulumi user
- * writes today with @pulumi/command — one ipmitool process per step (`user set name`, `user set password`,
+ * Side by side, in one run and interleaved per scenario: the BmcUser provider object over each of its transports
+ * (`bmc.transport`: native RMCP+, and ipmitool), and the baseline a Pulumi user writes today with @pulumi/command —
+ * one ipmitool process per step (`user set name`, `user set password`,
  * `user priv`, `user enable`, `channel setaccess`; `user list` to check). Every BMC is an ipmi_sim behind a userspace
  * UDP proxy that adds delay (RTT = 2 × delay) and counts the datagrams sent to the BMC, i.e. request/response pairs.
  *
@@ -127,17 +130,18 @@ async function measure(label, targets, proxies, parallel, op) {
 }
 
 function svgChart(rows, file) {
-  const w = 760, barH = 16, gap = 10, left = 230;
-  const max = Math.max(...rows.flatMap((r) => [r.baselineMs ?? 0, r.providerMs, r.floorMs]));
-  const scale = (v) => ((w - left - 80) * v) / max;
-  const colors = { baseline: "#c0504d", provider: "#4f81bd", floor: "#9bbb59" };
+  const w = 780, barH = 14, gap = 10, left = 230;
+  const bars = [["baseline", "#c0504d"], ["native", "#4f81bd"], ["ipmitool", "#8064a2"], ["floor", "#9bbb59"]];
+  const max = Math.max(...rows.flatMap((r) => bars.map(([k]) => r.ms[k] ?? 0)));
+  const scale = (v) => ((w - left - 90) * v) / max;
   let y = 30;
-  const parts = [`<text x="10" y="18" font-family="sans-serif" font-size="13">p50 latency per operation (ms): baseline vs provider vs round-trip floor</text>`];
+  const parts = [`<text x="10" y="18" font-family="sans-serif" font-size="13">p50 latency per operation (ms): baseline, native RMCP+, ipmitool transport, round-trip floor</text>`];
   for (const r of rows) {
-    parts.push(`<text x="10" y="${y + 28}" font-family="sans-serif" font-size="12">${r.scenario}</text>`);
-    for (const [k, v] of [["baseline", r.baselineMs], ["provider", r.providerMs], ["floor", r.floorMs]]) {
+    parts.push(`<text x="10" y="${y + 30}" font-family="sans-serif" font-size="12">${r.scenario}</text>`);
+    for (const [k, color] of bars) {
+      const v = r.ms[k];
       if (v === undefined) continue;
-      parts.push(`<rect x="${left}" y="${y}" width="${scale(v).toFixed(1)}" height="${barH}" fill="${colors[k]}"/><text x="${left + scale(v) + 4}" y="${y + 12}" font-family="sans-serif" font-size="11">${k} ${v}</text>`);
+      parts.push(`<rect x="${left}" y="${y}" width="${scale(v).toFixed(1)}" height="${barH}" fill="${color}"/><text x="${left + scale(v) + 4}" y="${y + 11}" font-family="sans-serif" font-size="11">${k} ${v}</text>`);
       y += barH + 2;
     }
     y += gap;
@@ -145,10 +149,14 @@ function svgChart(rows, file) {
   fs.writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${y + 10}">${parts.join("")}</svg>\n`);
 }
 
+/** The provider's transports, side by side with the baseline; each side has its own slots on every BMC. */
+const SIDES = ["native", "ipmitool"];
+const SLOTS = { native: [3, 4, 11, 12], ipmitool: [7, 8, 13, 14], baseline: [5, 6] };
+
 async function main() {
   const o = args();
   const floorPer = (commands, verify) => (4 + commands + (verify ? 3 : 0)) * o.rtt;
-  console.log(`bench: ${o.bmcs} BMCs, RTT ${o.rtt} ms, loss ${o.loss} %, parallel ${o.parallel}`);
+  console.log(`bench: ${o.bmcs} BMCs, RTT ${o.rtt} ms, loss ${o.loss} %, parallel ${o.parallel}; sides: baseline, ${SIDES.join(", ")}`);
   const lab = new Lab();
   const proxies = [];
   try {
@@ -159,51 +167,69 @@ async function main() {
       proxies.push(p);
     }
     // Two accounts per BMC at fixed slots (the baseline cannot look slots up).
-    const targets = (side) =>
+    const targets = (side, verifyOff = false) =>
       bmcs.flatMap((b, i) =>
-        [["admin2", "administrator", side === "baseline" ? 5 : 3], ["mon", "user", side === "baseline" ? 6 : 4]].map(([username, privilege, userId]) => ({
-          bmcIndex: i, port: b.proxyPort, login: b.admin, username, privilege, userId, password: pw(),
+        [["admin2", "administrator"], ["mon", "user"]].map(([username, privilege], k) => ({
+          // Names differ per side: a login by name finds the first slot holding it.
+          side, bmcIndex: i, port: b.proxyPort, login: b.admin, username: `${username}${side === "baseline" ? "" : side[0]}${verifyOff ? "x" : ""}`, privilege,
+          userId: SLOTS[side][verifyOff ? 2 + k : k], password: pw(),
         })),
       );
-    const ours = targets("provider");
-    const theirs = targets("baseline");
-    const conn = (t) => ({ host: "127.0.0.1", port: t.port, username: t.login.username, password: t.login.password, cipherSuite: 3, timeoutSeconds: 2, retries: 2 });
+    const conn = (t) => ({ host: "127.0.0.1", port: t.port, username: t.login.username, password: t.login.password, cipherSuite: 3, timeoutSeconds: 2, retries: 2, transport: t.side });
     const state = new Map();
     const inputsOf = async (t, extra = {}) => (await provider.check({}, { bmc: conn(t), userId: t.userId, username: t.username, password: t.password, privilege: t.privilege, ...extra })).inputs;
-
+    const sides = Object.fromEntries(SIDES.map((side) => [side, targets(side)]));
+    const theirs = targets("baseline");
     const results = [];
+    const row = (scenario, floorMs, base, mine) => {
+      const r = { scenario, floorMs, base, mine, ms: { floor: floorMs || undefined, baseline: base?.p50Ms } };
+      for (const side of SIDES) r.ms[side] = mine[side].p50Ms;
+      results.push(r);
+    };
+
     // create: provider (lookup, writes, read-back, verify) vs baseline (5 processes); then without verification.
     const base = await measure("baseline create (5 ipmitool processes)", theirs, proxies, o.parallel, baseline.create);
-    const mine = await measure("provider create (verify: login)", ours, proxies, o.parallel, async (t) => {
-      const r = await provider.create(await inputsOf(t));
-      state.set(t, r);
-    });
-    results.push({ scenario: "create", baselineMs: base.p50Ms, providerMs: mine.p50Ms, floorMs: floorPer(1 + 2 + 4 + 2, true), base, mine });
-    const noVerify = ours.map((t) => ({ ...t, username: `${t.username}x`, userId: t.userId + 4 }));
-    const mineNv = await measure("provider create (verify: off)", noVerify, proxies, o.parallel, async (t) => provider.create(await inputsOf(t, { verifyPassword: "off" })));
-    results.push({ scenario: "create, verify off", baselineMs: base.p50Ms, providerMs: mineNv.p50Ms, floorMs: floorPer(1 + 2 + 4 + 2, false), base, mine: mineNv });
+    const created = {};
+    for (const side of SIDES) {
+      created[side] = await measure(`${side} create (verify: login)`, sides[side], proxies, o.parallel, async (t) => state.set(t, await provider.create(await inputsOf(t))));
+    }
+    row("create", floorPer(1 + 2 + 4 + 2, true), base, created);
+    const nv = {};
+    for (const side of SIDES) {
+      nv[side] = await measure(`${side} create (verify: off)`, targets(side, true), proxies, o.parallel, async (t) => provider.create(await inputsOf(t, { verifyPassword: "off" })));
+    }
+    row("create, verify off", floorPer(1 + 2 + 4 + 2, false), base, nv);
 
     // no-op up: check + diff for every resource; must send nothing.
-    const noop = await measure("provider no-op up (check + diff)", ours, proxies, o.parallel, async (t) => {
-      const d = await provider.diff(state.get(t).id, state.get(t).outs, await inputsOf(t));
-      if (d.changes) throw new Error("no-op up planned a change");
-    });
-    results.push({ scenario: "no-op up", providerMs: noop.p50Ms, floorMs: 0, mine: noop });
+    const noop = {};
+    for (const side of SIDES) {
+      noop[side] = await measure(`${side} no-op up (check + diff)`, sides[side], proxies, o.parallel, async (t) => {
+        const d = await provider.diff(state.get(t).id, state.get(t).outs, await inputsOf(t));
+        if (d.changes) throw new Error("no-op up planned a change");
+      });
+    }
+    row("no-op up", 0, undefined, noop);
 
     // refresh with verification vs the baseline's `user list`.
     const baseRefresh = await measure("baseline refresh (user list)", theirs, proxies, o.parallel, baseline.refresh);
-    const refresh = await measure("provider refresh (read + login)", ours, proxies, o.parallel, async (t) => provider.read(state.get(t).id, state.get(t).outs));
-    results.push({ scenario: "refresh", baselineMs: baseRefresh.p50Ms, providerMs: refresh.p50Ms, floorMs: floorPer(2, true), base: baseRefresh, mine: refresh });
+    const refresh = {};
+    for (const side of SIDES) {
+      refresh[side] = await measure(`${side} refresh (read + login)`, sides[side], proxies, o.parallel, async (t) => provider.read(state.get(t).id, state.get(t).outs));
+    }
+    row("refresh", floorPer(2, true), baseRefresh, refresh);
 
     // rotate every password.
-    for (const t of [...ours, ...theirs]) t.password = pw();
+    for (const t of [...Object.values(sides).flat(), ...theirs]) t.password = pw();
     const baseRotate = await measure("baseline rotate (1 process)", theirs, proxies, o.parallel, baseline.rotate);
-    const rotate = await measure("provider rotate (update + verify)", ours, proxies, o.parallel, async (t) => {
-      const prior = state.get(t);
-      const u = await provider.update(prior.id, prior.outs, await inputsOf(t));
-      state.set(t, { id: prior.id, outs: u.outs });
-    });
-    results.push({ scenario: "rotate", baselineMs: baseRotate.p50Ms, providerMs: rotate.p50Ms, floorMs: floorPer(2 + 1 + 2, true), base: baseRotate, mine: rotate });
+    const rotate = {};
+    for (const side of SIDES) {
+      rotate[side] = await measure(`${side} rotate (update + verify)`, sides[side], proxies, o.parallel, async (t) => {
+        const prior = state.get(t);
+        const u = await provider.update(prior.id, prior.outs, await inputsOf(t));
+        state.set(t, { id: prior.id, outs: u.outs });
+      });
+    }
+    row("rotate", floorPer(2 + 1 + 2, true), baseRotate, rotate);
 
     // The same accounts over Redfish, same RTT and parallelism, beside the IPMI provider's create and refresh.
     const redfish = await redfishScenarios(o, { pool, percentile });
@@ -211,10 +237,10 @@ async function main() {
     console.log("");
     console.log("scenario              side      ops  wall ms  p50 ms  p95 ms  RT/op  ratio-to-baseline(p50)  ratio-to-floor(p50)");
     for (const r of results) {
-      for (const [side, m] of [["baseline", r.base], ["provider", r.mine]]) {
+      for (const [side, m] of [["baseline", r.base], ...SIDES.map((s) => [s, r.mine[s]])]) {
         if (!m) continue;
         const ratio = r.base ? r.base.p50Ms / Math.max(1, m.p50Ms) : 0;
-        const toBase = side === "provider" && r.base ? (ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`) : "";
+        const toBase = side !== "baseline" && r.base ? (ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`) : "";
         const toFloor = r.floorMs ? (m.p50Ms / r.floorMs).toFixed(2) + "× floor" : m.roundTripsPerOp === 0 ? "0 packets" : "";
         console.log(`${r.scenario.padEnd(21)} ${side.padEnd(9)} ${String(m.ops).padStart(4)} ${String(m.wallMs).padStart(8)} ${String(m.p50Ms).padStart(7)} ${String(m.p95Ms).padStart(7)} ${String(m.roundTripsPerOp).padStart(6)}  ${toBase.padEnd(22)}  ${toFloor}`);
       }
@@ -229,15 +255,19 @@ async function main() {
     }
     console.log(`\nround-trip floor (ms): create ${floorPer(9, true)}, create/verify off ${floorPer(9, false)}, refresh ${floorPer(2, true)}, rotate ${floorPer(5, true)}`);
     const byName = Object.fromEntries(results.map((r) => [r.scenario, r]));
-    const speedup = (r) => r.base.p50Ms / Math.max(1, r.mine.p50Ms);
+    const speedup = (r, side) => r.base.p50Ms / Math.max(1, r.mine[side].p50Ms);
+    const toFloor = (r, side) => r.mine[side].p50Ms / r.floorMs;
     const goals = [
-      ["create ≥ 1.8× baseline", speedup(byName.create), speedup(byName.create) >= 1.8],
-      ["create, verify off ≥ 3× baseline", speedup(byName["create, verify off"]), speedup(byName["create, verify off"]) >= 3],
-      ["refresh ≤ 3× floor", byName.refresh.mine.p50Ms / byName.refresh.floorMs, byName.refresh.mine.p50Ms <= 3 * byName.refresh.floorMs],
-      ["no-op up = 0 packets", byName["no-op up"].mine.roundTripsPerOp, byName["no-op up"].mine.roundTripsPerOp === 0],
+      ["native: create ≥ 3.5× baseline", speedup(byName.create, "native"), speedup(byName.create, "native") >= 3.5],
+      ["native: refresh ≤ 1.25× floor", toFloor(byName.refresh, "native"), toFloor(byName.refresh, "native") <= 1.25],
+      ["native: rotate faster than baseline", speedup(byName.rotate, "native"), speedup(byName.rotate, "native") > 1],
+      ["native: no-op up = 0 packets", byName["no-op up"].mine.native.roundTripsPerOp, byName["no-op up"].mine.native.roundTripsPerOp === 0],
+      ["ipmitool: create ≥ 1.8× baseline", speedup(byName.create, "ipmitool"), speedup(byName.create, "ipmitool") >= 1.8],
+      ["ipmitool: refresh ≤ 3× floor", toFloor(byName.refresh, "ipmitool"), toFloor(byName.refresh, "ipmitool") <= 3],
+      ["ipmitool: no-op up = 0 packets", byName["no-op up"].mine.ipmitool.roundTripsPerOp, byName["no-op up"].mine.ipmitool.roundTripsPerOp === 0],
     ];
     console.log("targets:");
-    for (const [name, value, met] of goals) console.log(`  ${name.padEnd(34)} ${String(+value.toFixed(2)).padStart(6)}  ${met ? "met" : "MISSED"}`);
+    for (const [name, value, met] of goals) console.log(`  ${name.padEnd(38)} ${String(+value.toFixed(2)).padStart(6)}  ${met ? "met" : "MISSED"}`);
     console.log(`peak RSS of this process (provider + bench): ${rssMb} MB`);
 
     const dir = path.join(__dirname, "results");
@@ -255,6 +285,8 @@ async function main() {
 
 if (process.argv.includes("--bms")) {
   require("./bms-rate");
+} else if (process.argv.includes("--fleet")) {
+  require("./fleet-lab");
 } else if (process.argv.includes("--redact")) {
   require("./redact");
 } else if (process.argv.includes("--lab")) {

@@ -11,10 +11,11 @@ import {
     passwordSizeFor,
     setUserName,
     setUserPassword,
-} from "../transport/ipmitool/codec";
-import { GENERIC, VendorName, VendorProfile } from "../transport/ipmitool/vendors";
+} from "../ipmi/commands";
+import { GENERIC, VendorName, VendorProfile } from "../ipmi/vendors";
 import { WriteParts, sequenceWrites } from "./vendorRules";
 import { isUnknown } from "../shared/validation";
+import { transportOf } from "./schema";
 import type { BmcConnection, BmcUserInputs } from "./schema";
 
 /** Version of the output shape; bump when it changes and keep reading the older ones. */
@@ -143,8 +144,10 @@ export function planWrites(
         parts.access = { channel, userId, flags: { privilege, ipmiMessaging, linkAuth, callin } };
     }
     // Enable status is often unreported, and the access write above may toggle it on BMCs that fold the two together:
-    // when in doubt, state it again.
-    if (!live || !reportsEnableStatus(live.access) || mismatched?.has("enabled") || parts.name || parts.password || parts.access) {
+    // when in doubt, state it again. A password alone on a BMC that reports the account enabled as desired leaves
+    // nothing in doubt (its read-back and the login that proves the password both see the account).
+    const unreported = !live || !reportsEnableStatus(live.access);
+    if (unreported || mismatched?.has("enabled") || parts.name || parts.access) {
         parts.enable = { userId, enabled: desired.enabled };
     }
     return sequenceWrites(parts, profile, live);
@@ -215,6 +218,8 @@ export function diffBmcUser(olds: Partial<BmcUserOutputs>, news: Record<string, 
             if (changed(oldBmc[f], newBmc[f])) updates.push(`bmc.${f}`);
         }
         if (changed(oldBmc.fallbackPasswords ?? [], newBmc.fallbackPasswords ?? [])) updates.push("bmc.fallbackPasswords");
+        // Compared as resolved: state written before `transport` existed, or without it, means the route's default.
+        if (isUnknown(newBmc.transport) || transportOf(oldBmc) !== transportOf(newBmc as Partial<BmcConnection>)) updates.push("bmc.transport");
     }
     return { replaces, updates };
 }

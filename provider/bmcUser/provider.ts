@@ -15,31 +15,21 @@ import { CredentialsError, PartialFailureError, isCredentialsError } from "../sh
 import { watchMemory } from "../shared/memory";
 import { registerSecrets } from "../shared/redact";
 import {
+    RawCommand,
     SESSION_PRIVILEGE,
     passwordSizeFor,
     setUserAccess,
     setUserEnabled,
     setUserName,
     setUserPassword,
-} from "../transport/ipmitool/codec";
-import {
-    BmcLogin,
-    Candidate,
-    ProbeOutcome,
-    SlotState,
-    anotherAdministrator,
-    lanChannel,
-    isActiveAdministrator,
-    findSlot,
-    notePasswordWritten,
-    probeLogin,
-    readSlot,
-    resolveLogin,
-} from "../transport/ipmitool/bmc";
-import type { IpmiSession } from "../transport/ipmitool/session";
-import { BmcIdentity, withIdentifiedSession } from "../transport/ipmitool/identity";
-import { VendorProfile, lanChannelProbeOrder } from "../transport/ipmitool/vendors";
-import { normaliseSlot, scramblePassword, slotLimit, vendorRuleError, vendorRuleFailures } from "./vendorRules";
+} from "../ipmi/commands";
+import { SlotState, anotherAdministrator, findSlot, isActiveAdministrator, lanChannel, readSlot, readSlotName } from "../ipmi/accounts";
+import { Candidate, ProbeOutcome, UserSessionResult, notePasswordWritten, probeLogin, withUserSession } from "../ipmi/login";
+import { BmcLogin, resolveLogin } from "../ipmi/target";
+import type { IpmiSession } from "../ipmi/session";
+import { BmcIdentity, identify, identityKey, withIdentifiedSession } from "../ipmi/identity";
+import { VendorProfile, lanChannelProbeOrder } from "../ipmi/vendors";
+import { isEmptyName, normaliseSlot, scramblePassword, slotLimit, vendorRuleError, vendorRuleFailures } from "./vendorRules";
 import {
     BmcUserOutputs,
     LoginProbe,
@@ -57,7 +47,7 @@ import {
     slotMismatches,
     VendorOutputs,
 } from "./plan";
-import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, validateBmcUserInputs } from "./schema";
+import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, transportOf, validateBmcUserInputs } from "./schema";
 import { isRedfish } from "./redfishSchema";
 import * as redfish from "./redfish";
 
@@ -111,7 +101,10 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             session.setContext({ channel });
             const resolved = await resolveSlot(session, inputs, channel, profile);
             session.setContext({ userId: resolved.slot });
-            await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)));
+            if (!resolved.empty) {
+                // An empty slot holds no administrator to guard.
+                await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)));
+            }
             // Only now can a write happen: a failure before this point leaves nothing behind, so it is no partial failure.
             slot = resolved.slot;
             readBack = await applyAndReadBack(session, login, inputs, channel, slot, undefined, true, profile, () => (probe ??= earlyWriteProbe(login, inputs, channel!, slot!)));
@@ -139,6 +132,15 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const context = { userId: prior.userId, channel: prior.channel };
     let vendor: VendorOutputs = {};
     let early: Promise<ProbeOutcome> | undefined;
+    const own = await readAsTheAccount(login, prior);
+    if (own?.outcome === "ok" && "value" in own && own.value.live.name === prior.username && own.value.live.access.privilege === prior.privilege) {
+        // One session did it all: the recorded password opened the account, and the slot still holds it as recorded.
+        return { id, props: observedOutputs(prior, own.value.live, "ok", loginLabel, vendorOutputs(own.value.identity)) };
+    }
+    if (own) {
+        // The login's answer stands (one login per refresh); what the slot holds now is read by the administrator.
+        early = Promise.resolve(own.outcome);
+    }
     const onLocked = () => (early ??= earlyReadProbe(login, prior));
     const live = await withIdentifiedSession(login, { declaredVendor: prior.vendorProfile, extraCandidates: priorLoginCandidates(prior), context, onLocked }, async (session, identity, label) => {
         loginLabel = label;
@@ -330,6 +332,25 @@ function priorOutputs(id: string, props: Props): BmcUserOutputs {
 }
 
 /**
+ * Refresh of an operator or administrator account in one session instead of two: logged in as the account itself
+ * with its recorded password and privilege, which proves the password, it reads its own slot (Get User Access and Get
+ * User Name need operator privilege) and the BMC's identity. Undefined when the account cannot do this (a lower
+ * privilege, verification off, disabled, in-band, or the login account itself, which the admin session reads) or the
+ * session failed before the login answered; then the administrator reads the slot as before.
+ */
+async function readAsTheAccount(login: BmcLogin, prior: BmcUserOutputs): Promise<UserSessionResult<{ live: SlotState; identity: BmcIdentity }> | undefined> {
+    const privilege = prior.privilege;
+    if (prior.verifyPassword !== "login" || (privilege !== "operator" && privilege !== "administrator") || !prior.enabled || !prior.ipmiMessaging || login.inband || prior.username === login.username) {
+        return undefined;
+    }
+    const context = { userId: prior.userId, channel: prior.channel };
+    return withUserSession(login, prior.username, prior.password, SESSION_PRIVILEGE[privilege], { context }, async (session) => {
+        const identity = await identify(session, identityKey(login), prior.vendorProfile);
+        return { live: await readLive(session, prior.channel, prior.userId, identity.profile), identity };
+    }).catch(() => undefined);
+}
+
+/**
  * Refresh proves the password with the name and privilege the state recorded, in parallel with the admin session that
  * reads the slot (started once that operation holds the BMC, so at most two of its sessions are open there at once):
  * the two logins overlap instead of following each other. The result counts only when the slot still
@@ -399,6 +420,7 @@ function toLogin(bmc: BmcUserInputs["bmc"]): BmcLogin {
         timeoutSeconds: bmc.timeoutSeconds ?? 2,
         retries: bmc.retries ?? 2,
         fallbackPasswords: bmc.fallbackPasswords ?? [],
+        transport: transportOf(bmc),
         ...sshRoute(bmc),
     };
 }
@@ -426,9 +448,16 @@ function priorLoginCandidates(prior: BmcUserOutputs, inputs?: BmcUserInputs): Ca
  * The slot to create the account in. When `userId` is given, the slot's live state read to check it comes back too, so
  * the lockout guard needs no second read of it.
  */
-async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number, profile: VendorProfile): Promise<{ slot: number; live?: SlotState }> {
+async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel: number, profile: VendorProfile): Promise<{ slot: number; live?: SlotState; empty?: boolean }> {
     const ctx = { host: inputs.bmc.host, port: inputs.bmc.port, channel };
     if (inputs.userId !== undefined) {
+        // The name first: an empty slot needs nothing more before it is written (one request, not two); its range is
+        // the vendor's known limit here, and the BMC's own (Get User Access) in the read-back. A name, or a refusal to
+        // say one (out of range, Lenovo's 0xCC), needs the whole slot.
+        const name = inputs.userId <= (profile.maxUsers ?? Infinity) ? await readSlotName(session, inputs.userId) : undefined;
+        if (name !== undefined && isEmptyName(name, profile)) {
+            return { slot: inputs.userId, empty: true };
+        }
         const live = await readLive(session, channel, inputs.userId, profile);
         const max = slotLimit(live.access.maxUsers, profile);
         if (inputs.userId > max) {
@@ -579,7 +608,7 @@ async function applyAndReadBack(
         notePasswordWritten(login, inputs.username, inputs.password);
     }
     afterWrites?.();
-    const after = await readLive(session, channel, slot, profile);
+    const after = live && writes.every(isPasswordSet) ? await readBackName(session, channel, slot, live, profile) : await readLive(session, channel, slot, profile);
     const wrong = slotMismatches(inputs, after);
     if (!isEmptySlot(after.name) && after.name !== inputs.username && after.name !== live?.name) {
         // A name that neither this session wrote nor was there (ours) before: another client put its own account here
@@ -678,6 +707,21 @@ function partialIfCreated(
         ...(props.__provider !== undefined ? { __provider: props.__provider } : {}),
     };
     return new PartialFailureError(id, outs, error);
+}
+
+/** Set User Password's "set password" operation (the other operations enable, disable or test). */
+function isPasswordSet(c: RawCommand): boolean {
+    return c.cmd === 0x47 && c.data[1] === 0x02;
+}
+
+/**
+ * The read-back after the password alone was written: a password cannot be read, and the access this session read a
+ * moment ago is untouched by it, so only the name is read again (did another client take the slot meanwhile?); the
+ * login as the user proves the password.
+ */
+async function readBackName(session: IpmiSession, channel: number, slot: number, live: SlotState, profile: VendorProfile): Promise<SlotState> {
+    const name = await readSlotName(session, slot);
+    return name === undefined ? readLive(session, channel, slot, profile) : normaliseSlot({ name, access: live.access }, profile);
 }
 
 /** One slot as read, with the vendor's placeholder name for unused slots (HPE "(Empty User)") read as empty. */

@@ -3,7 +3,7 @@
  *
  * A separate schema, not options on the IPMI one, because most fields mean something else or nothing over Redfish:
  * `bmc.port` is HTTPS (443), `bmc.tls` pins the certificate and is required, the IPMI-only fields (`cipherSuite`,
- * `retries`, in-band and SSH routes, `channel`, `linkAuth`, `callin`, `vendorProfile`) are refused with a message that
+ * `retries`, `transport`, in-band and SSH routes, `channel`, `linkAuth`, `callin`, `vendorProfile`) are refused with a message that
  * says why, and `ipmiMessaging` is managed only when given. Messages never quote a value.
  */
 
@@ -46,6 +46,7 @@ const tlsSchema = z
 const IPMI_ONLY_BMC: Record<string, string> = {
     cipherSuite: "bmc.cipherSuite is an RMCP+ setting; Redfish runs over HTTPS, pinned by bmc.tls",
     retries: "bmc.retries is an RMCP+ setting; Redfish requests are never retried after a rejected login, and failed connections fail the operation",
+    transport: "bmc.transport chooses what carries IPMI sessions (native RMCP+ or ipmitool); Redfish always runs over HTTPS from this process — remove it",
     inband: "bmc.inband is IPMI in-band access; Redfish reaches the BMC over the network (bmc.host)",
     ssh: "bmc.ssh is IPMI in-band access over SSH; Redfish reaches the BMC over the network (bmc.host)",
     via: "bmc.via (an SSH jump host) is not supported with protocol \"redfish\" yet",

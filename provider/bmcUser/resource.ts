@@ -18,7 +18,7 @@ export interface BmcConnectionArgs {
     /**
      * `"ipmi"` (default): IPMI over LAN (RMCP+, with ipmitool), in-band, or through a jump host. `"redfish"`: the BMC's
      * Redfish AccountService over HTTPS, for BMCs whose IPMI over LAN is off; then `tls` is required, `port` defaults to
-     * 443, and the IPMI-only fields (`cipherSuite`, `retries`, `inband`, `ssh`, `via`; `channel`, `linkAuth`, `callin`,
+     * 443, and the IPMI-only fields (`cipherSuite`, `retries`, `transport`, `inband`, `ssh`, `via`; `channel`, `linkAuth`, `callin`,
      * `vendorProfile` on the resource) are refused. Changing it replaces the resource. Omitted in state written before
      * Redfish existed: that is `"ipmi"`, and shows no diff.
      */
@@ -43,8 +43,9 @@ export interface BmcConnectionArgs {
      */
     username?: pulumi.Input<string>;
     /**
-     * Its password (1-20 printable ASCII bytes). Always stored as a secret; passed to ipmitool through a pipe (through
-     * the SSH channel's stdin with `via`), never argv. Required over the network; omitted in-band.
+     * Its password (1-20 printable ASCII bytes). Always stored as a secret. The native transport uses it in this
+     * process only (as the RAKP key, never sent); ipmitool gets it through a pipe (through the SSH channel's stdin
+     * with `via`), never argv. Required over the network; omitted in-band.
      */
     password?: pulumi.Input<string>;
     /**
@@ -52,10 +53,21 @@ export interface BmcConnectionArgs {
      * other suite is refused: suite 0 accepts any password (CVE-2013-4782) and the rest lack integrity or encryption.
      */
     cipherSuite?: pulumi.Input<17 | 3>;
-    /** Seconds ipmitool waits for each answer (`-N`). Default `2`; raise it on slow management networks. Redfish: seconds per HTTPS request, default `30`. */
+    /** Seconds to wait for each answer before sending again (ipmitool `-N`). Default `2`; raise it on slow management networks. Redfish: seconds per HTTPS request, default `30`. */
     timeoutSeconds?: pulumi.Input<number>;
-    /** Attempts per request (`-R`). Default `2`. Opening a session against a silent BMC takes about timeout × retries × (retries + 1) seconds. */
+    /**
+     * Attempts per request (ipmitool `-R`); opening a session gets one more. Default `2`. Natively a silent BMC fails
+     * after timeout × (retries + 1) seconds (each attempt one Open Session); ipmitool takes about timeout × retries ×
+     * (retries + 1).
+     */
     retries?: pulumi.Input<number>;
+    /**
+     * What carries the sessions: `"native"` (RMCP+ spoken by the provider itself over UDP; no ipmitool needed) or
+     * `"ipmitool"` (one ipmitool process per session). Default: `"native"` for a BMC reached over the network from
+     * here; in-band (`inband`, `ssh`) and jump-host (`via`) routes always use ipmitool (the kernel's IPMI device; an
+     * SSH channel carries TCP, not UDP), and refuse `"native"`. Changing it is an update, never a replacement.
+     */
+    transport?: pulumi.Input<"native" | "ipmitool">;
     /**
      * Passwords tried, in order, when the BMC rejects `password` (factory defaults, the previous password). At most 4;
      * each is tried at most once per operation, so a lockout threshold is never approached by a loop. Secret.

@@ -6,11 +6,11 @@
  */
 
 import { z } from "zod";
-import type { Privilege } from "../transport/ipmitool/codec";
+import type { Privilege } from "../ipmi/commands";
 import { parseHostKey } from "../transport/ssh/remote";
 import { ssh2 } from "../transport/ssh/lib";
 import { CheckFailure, failuresFromZod, stripUnknowns } from "../shared/validation";
-import { VENDOR_NAMES, profileNamed } from "../transport/ipmitool/vendors";
+import { VENDOR_NAMES, profileNamed } from "../ipmi/vendors";
 import { vendorRuleFailures } from "./vendorRules";
 
 export const PRIVILEGES = ["administrator", "operator", "user", "callback", "no-access"] as const satisfies readonly Privilege[];
@@ -111,7 +111,10 @@ const sshSchema = (field: string) =>
 
 export type SshConnection = z.output<ReturnType<typeof sshSchema>>;
 
-const BMC_FIELDS = "protocol, host, port, username, password, cipherSuite, timeoutSeconds, retries, fallbackPasswords, inband, ssh, via";
+const BMC_FIELDS = "protocol, host, port, username, password, cipherSuite, timeoutSeconds, retries, fallbackPasswords, transport, inband, ssh, via";
+
+/** The transports that carry a BMC session (`transport/session.ts`). */
+export const TRANSPORTS = ["native", "ipmitool"] as const;
 
 /**
  * Connection to the BMC; stored in outputs too, because `read` and `delete` receive only outputs. Three routes:
@@ -141,6 +144,14 @@ export const bmcConnectionSchema = z
                 })
                 .max(4, { message: "bmc.fallbackPasswords may list at most 4 passwords: each costs one failed login, and BMCs lock accounts after a few" })
                 .default([]),
+            transport: z
+                .enum(TRANSPORTS, {
+                    error: (iss) =>
+                        iss.input === "redfish"
+                            ? 'bmc.transport chooses what carries IPMI sessions ("native" or "ipmitool"); for Redfish set bmc.protocol: "redfish" (with bmc.tls) and leave transport out'
+                            : 'bmc.transport must be "native" (RMCP+ from this process, the default) or "ipmitool"',
+                })
+                .optional(),
             inband: z.literal("local", { error: 'bmc.inband must be "local" (ipmitool -I open on the machine running Pulumi); for another host use bmc.ssh' }).optional(),
             ssh: sshSchema("bmc.ssh").optional(),
             via: z
@@ -160,6 +171,14 @@ export const bmcConnectionSchema = z
         }
         if (b.via !== undefined && inband) {
             issue(["via"], "bmc.via.ssh reaches a BMC over the network from a jump host, which contradicts in-band access (bmc.inband / bmc.ssh): set host, username and password with via, or drop via");
+        }
+        if (b.transport === "native" && (inband || b.via !== undefined)) {
+            issue(
+                ["transport"],
+                b.via !== undefined
+                    ? 'bmc.transport "native" speaks RMCP+ (UDP) from the machine running Pulumi; through a jump host ipmitool runs there (an SSH channel carries TCP, not UDP): remove transport or set it to "ipmitool"'
+                    : 'bmc.transport "native" speaks RMCP+ over the network; in-band access goes through the host\'s kernel IPMI device with ipmitool: remove transport or set it to "ipmitool"',
+            );
         }
         if (b.via?.ssh.sudo) {
             issue(["via", "ssh", "sudo"], "bmc.via.ssh.sudo is not supported: ipmitool over the network needs no root on the jump host");
@@ -201,6 +220,18 @@ export function isInband(bmc: { inband?: unknown; ssh?: unknown }): boolean {
 export function sshRoute(bmc: Pick<BmcConnection, "inband" | "ssh" | "via">): { inband: boolean; ssh?: SshConnection } {
     const ssh = bmc.ssh ?? bmc.via?.ssh;
     return { inband: isInband(bmc), ...(ssh ? { ssh } : {}) };
+}
+
+/**
+ * The transport that carries this connection's sessions: `bmc.transport` when set, else native RMCP+ for a BMC
+ * reached over the network from here, and ipmitool for in-band and jump-host routes (the kernel device; SSH carries
+ * TCP, not UDP). State written before `transport` existed resolves the same way, so it never shows a diff.
+ */
+export function transportOf(bmc: { transport?: string; inband?: unknown; ssh?: unknown; via?: unknown } | undefined): (typeof TRANSPORTS)[number] {
+    if (bmc?.transport === "native" || bmc?.transport === "ipmitool") {
+        return bmc.transport;
+    }
+    return bmc && (isInband(bmc) || bmc.via !== undefined) ? "ipmitool" : "native";
 }
 
 /** The `host` label of an in-band BMC. */

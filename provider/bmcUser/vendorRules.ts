@@ -1,5 +1,5 @@
 /**
- * Vendor profiles applied to `BmcUser` decisions. Pure: the profile comes from `transport/ipmitool/vendors.ts` (data,
+ * Vendor profiles applied to `BmcUser` decisions. Pure: the profile comes from `ipmi/vendors.ts` (data,
  * each rule with its source), the BMC's identity from `identity.ts`; this module decides what the rules mean for one
  * account — which inputs a vendor refuses, in which order writes go, what counts as an empty slot.
  *
@@ -9,8 +9,8 @@
 
 import { CredentialsError } from "../shared/errors";
 import type { CheckFailure } from "../shared/validation";
-import { RawCommand, UserAccess, UserAccessFlags, setUserAccess, setUserEnabled } from "../transport/ipmitool/codec";
-import type { VendorProfile } from "../transport/ipmitool/vendors";
+import { RawCommand, UserAccess, UserAccessFlags, setUserAccess, setUserEnabled } from "../ipmi/commands";
+import type { VendorProfile } from "../ipmi/vendors";
 
 /** The account fields the vendor rules look at. */
 export interface VendorRuleInputs {

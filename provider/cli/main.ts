@@ -13,13 +13,16 @@
 import { readFileSync } from "node:fs";
 import { CredentialsError, isCredentialsError } from "../shared/errors";
 import { registerSecrets } from "../shared/redact";
-import { BmcLogin, findSlot, probeLogin, readSlot, withAdminSession } from "../transport/ipmitool/bmc";
-import { withIdentifiedSession } from "../transport/ipmitool/identity";
+import { findSlot, readSlot } from "../ipmi/accounts";
+import { probeLogin, withAdminSession } from "../ipmi/login";
+import type { BmcLogin } from "../ipmi/target";
+import type { SessionPrivilege } from "../transport/session";
+import { withIdentifiedSession } from "../ipmi/identity";
 import { isEmptyName } from "../bmcUser/vendorRules";
 import type { SshTarget } from "../transport/ssh/channel";
 import { parseHostKey } from "../transport/ssh/remote";
-import { decodeDeviceId, decodeUserAccess, getDeviceId, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../transport/ipmitool/codec";
-import { profileNamed } from "../transport/ipmitool/vendors";
+import { decodeDeviceId, decodeUserAccess, getDeviceId, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../ipmi/commands";
+import { profileNamed } from "../ipmi/vendors";
 import { runLab } from "./lab";
 import { UsageError } from "./usage";
 import { IPMI_ONLY_OPTIONS, RedfishCliTarget, redfishUsers, redfishVerify } from "./redfish";
@@ -44,6 +47,8 @@ Target options:
   --timeout SECONDS             per-request timeout (default 2)
   --retries N                   attempts per request (default 2)
   --privilege LEVEL             session privilege for verify (default USER)
+  --transport native|ipmitool   what speaks RMCP+: this program itself (default) or ipmitool; in-band and
+                                --via-ssh always use ipmitool
 
 Redfish (for BMCs whose IPMI over LAN is off; users and verify):
   --protocol redfish            use the BMC's Redfish AccountService over HTTPS instead of IPMI
@@ -51,7 +56,8 @@ Redfish (for BMCs whose IPMI over LAN is off; users and verify):
   --tls-ca-file PATH            a PEM CA certificate (or the BMC's own self-signed certificate)
                                 One of the two is required: the certificate is always checked (no insecure mode).
   --port N                      HTTPS port (default 443); --timeout per request (default 30)
-                                --cipher-suite, --channel, --retries, --privilege and the route options are IPMI-only
+                                --cipher-suite, --channel, --retries, --privilege, --transport and the route
+                                options are IPMI-only
 
 Route options (default: RMCP+ from this machine to --host):
   --inband local                in-band on this machine (ipmitool -I open; needs /dev/ipmi0 and root); no --host
@@ -86,7 +92,7 @@ interface Options {
 
 const VALUE_FLAGS = new Set([
     "protocol", "tls-fingerprint", "tls-ca-file",
-    "host", "port", "username", "cipher-suite", "channel", "timeout", "retries", "user", "vendor", "password-file", "privilege",
+    "host", "port", "username", "cipher-suite", "channel", "timeout", "retries", "user", "vendor", "password-file", "privilege", "transport",
     "inband", "ssh-host", "ssh-port", "ssh-user", "ssh-key-file", "ssh-password-file", "ssh-host-key", "ssh-host-key-file",
 ]);
 const BOOLEAN_FLAGS = new Set(["yes", "help", "via-ssh", "ssh-sudo"]);
@@ -203,6 +209,13 @@ function sshTarget(o: Options, io: Io): SshTarget | undefined {
 }
 
 function target(o: Options, password: string, username: string, io: Io): BmcLogin {
+    const transport = str(o, "transport");
+    if (transport !== undefined && transport !== "native" && transport !== "ipmitool") {
+        throw new UsageError("--transport must be native (RMCP+ spoken by this program) or ipmitool");
+    }
+    if (transport === "native" && (isInbandTarget(o) || o.flags.has("via-ssh"))) {
+        throw new UsageError("--transport native speaks RMCP+ from this machine; in-band (the kernel's IPMI device) and --via-ssh (SSH carries TCP, not UDP) need ipmitool: drop --transport");
+    }
     const ssh = sshTarget(o, io);
     if (isInbandTarget(o)) {
         if (str(o, "host")) throw new UsageError("--host names a BMC on the network; in-band (--inband local, --ssh-host) reaches the host's own BMC: drop --host, or add --via-ssh");
@@ -224,6 +237,7 @@ function target(o: Options, password: string, username: string, io: Io): BmcLogi
         timeoutSeconds: intFlag(o, "timeout", 2, 1, 60),
         retries: intFlag(o, "retries", 2, 1, 10),
         fallbackPasswords: [],
+        transport: ssh ? "ipmitool" : (transport ?? "native"),
         ...(ssh ? { ssh } : {}),
     };
 }
@@ -327,7 +341,7 @@ async function listUsers(o: Options, password: string, io: Io): Promise<number> 
 
 async function verify(o: Options, password: string, io: Io): Promise<number> {
     const user = str(o, "user")!;
-    const privilege = (str(o, "privilege") ?? "USER").toUpperCase();
+    const privilege = (str(o, "privilege") ?? "USER").toUpperCase() as SessionPrivilege;
     if (!Object.values(SESSION_PRIVILEGE).includes(privilege)) {
         throw new UsageError("--privilege must be CALLBACK, USER, OPERATOR or ADMINISTRATOR");
     }
@@ -372,7 +386,7 @@ async function factoryReset(o: Options, password: string, io: Io): Promise<numbe
                 context: { host: login.host, port: login.port },
             });
         }
-        await session.one({ netfn: 0x3c, cmd: 0x40, data: [], label: "Supermicro restore factory defaults (raw 0x3c 0x40)" });
+        await session.one({ netFn: 0x3c, cmd: 0x40, data: [], label: "Supermicro restore factory defaults (raw 0x3c 0x40)" });
     });
     io.out("factory-reset sent: the BMC restores its defaults and reboots (about a minute); log in with its factory credentials");
     return 0;

@@ -22,7 +22,7 @@ export interface RedfishCliTarget {
 }
 
 /** Options that mean something for IPMI only, and are refused with `--protocol redfish`. */
-export const IPMI_ONLY_OPTIONS = ["cipher-suite", "channel", "retries", "privilege", "inband", "ssh-host", "via-ssh", "ssh-port", "ssh-user", "ssh-key-file", "ssh-password-file", "ssh-host-key", "ssh-host-key-file", "ssh-sudo"];
+export const IPMI_ONLY_OPTIONS = ["cipher-suite", "channel", "retries", "privilege", "transport", "inband", "ssh-host", "via-ssh", "ssh-port", "ssh-user", "ssh-key-file", "ssh-password-file", "ssh-host-key", "ssh-host-key-file", "ssh-sudo"];
 
 function pin(t: RedfishCliTarget): TlsPin {
     if ((t.tlsFingerprint === undefined) === (t.tlsCaFile === undefined)) {

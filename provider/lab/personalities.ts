@@ -1,7 +1,7 @@
 /**
  * Vendor personalities of the virtual BMC lab, as data, each behaviour with the source it was read from.
  *
- * Kept apart from the provider's own vendor rules (`provider/transport/ipmitool/vendors.ts`,
+ * Kept apart from the provider's own vendor rules (`provider/ipmi/vendors.ts`,
  * `provider/bmcUser/vendorRules.ts`) on purpose: the lab is read from its own sources, so a misreading on either side
  * shows up as a failing test instead of two halves that silently agree. Where no source could be found (or a source
  * leaves the detail open) the behaviour is marked `assumed` and listed as such in the README.

@@ -25,6 +25,7 @@ export type ErrorCode =
     | "BMC_LOGIN_REJECTED"
     | "BMC_CIPHER_REFUSED"
     | "BMC_TIMEOUT"
+    | "BMC_PROTOCOL_ERROR"
     // commands inside a session
     | "BMC_COMMAND_REJECTED"
     | "BMC_INSUFFICIENT_PRIVILEGE"

@@ -3,8 +3,8 @@
  *
  * The Pulumi engine sends Create/Read/Update/Delete calls concurrently to one provider process. BMCs allow only a few
  * sessions, and two sessions writing the same user table race, so work on one BMC is serialised by a keyed mutex, a
- * keyed semaphore bounds the sessions open on one BMC (closing ones included), and a global semaphore bounds the number
- * of ipmitool processes. Both live on `globalThis` so that every copy of this
+ * keyed semaphore bounds the sessions open on one BMC (closing ones included), and global semaphores bound the number
+ * of ipmitool processes and of native sessions. All live on `globalThis` so that every copy of this
  * module in the process shares them.
  */
 
@@ -122,6 +122,14 @@ export class KeyedSemaphore {
 export const DEFAULT_MAX_SESSIONS = 16;
 
 /**
+ * Default cap on concurrent native RMCP+ sessions; `PULUMI_BMC_MAX_NATIVE_SESSIONS` overrides it. A native session is
+ * a few kilobytes of state on sockets the whole process shares (no process, no descriptor), so what bounds it is the
+ * BMCs ({@link SESSIONS_PER_BMC}) and the engine's parallelism: 256 lets 128 operations in flight each hold their
+ * session and their verification login.
+ */
+export const DEFAULT_MAX_NATIVE_SESSIONS = 256;
+
+/**
  * Sessions this process may have open on one BMC at once, closing ones included: an operation's own session and its
  * verification login. A next operation's login may start while the previous one's Close Session is still on its way,
  * but its verification login then waits for that close, so a BMC never sees a third session from here (BMCs allow
@@ -131,8 +139,16 @@ export const SESSIONS_PER_BMC = 2;
 
 interface SharedLimits {
     perBmc: KeyedMutex;
+    /** ipmitool processes. */
     sessions: Semaphore;
+    /** Native RMCP+ sessions. */
+    nativeSessions: Semaphore;
     bmcSessions: KeyedSemaphore;
+}
+
+function capFromEnv(name: string, fallback: number): number {
+    const fromEnv = Number.parseInt(process.env[name] ?? "", 10);
+    return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : fallback;
 }
 
 const LIMITS_KEY = Symbol.for("pulumi-bmc-credentials.limits");
@@ -141,10 +157,13 @@ const LIMITS_KEY = Symbol.for("pulumi-bmc-credentials.limits");
 export function sharedLimits(): SharedLimits {
     const g = globalThis as unknown as Record<symbol, SharedLimits | undefined>;
     let limits = g[LIMITS_KEY];
-    if (!limits || !limits.bmcSessions) {
-        const fromEnv = Number.parseInt(process.env.PULUMI_BMC_MAX_SESSIONS ?? "", 10);
-        const cap = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_SESSIONS;
-        limits = { perBmc: limits?.perBmc ?? new KeyedMutex(), sessions: limits?.sessions ?? new Semaphore(cap), bmcSessions: new KeyedSemaphore(SESSIONS_PER_BMC) };
+    if (!limits || !limits.bmcSessions || !limits.nativeSessions) {
+        limits = {
+            perBmc: limits?.perBmc ?? new KeyedMutex(),
+            sessions: limits?.sessions ?? new Semaphore(capFromEnv("PULUMI_BMC_MAX_SESSIONS", DEFAULT_MAX_SESSIONS)),
+            nativeSessions: new Semaphore(capFromEnv("PULUMI_BMC_MAX_NATIVE_SESSIONS", DEFAULT_MAX_NATIVE_SESSIONS)),
+            bmcSessions: limits?.bmcSessions ?? new KeyedSemaphore(SESSIONS_PER_BMC),
+        };
         g[LIMITS_KEY] = limits;
     }
     return limits;
@@ -159,6 +178,8 @@ export interface SessionSlotOptions {
     global?: boolean;
     /** Return only once every held tail has settled (a caller whose own slot accounts for this session). */
     waitForTails?: boolean;
+    /** Which global cap the session counts against: ipmitool processes (default) or native sessions. */
+    native?: boolean;
 }
 
 /**
@@ -176,7 +197,7 @@ export async function withSessionSlot<T>(
     let releaseGlobal: () => void = () => undefined;
     try {
         if (options.global !== false) {
-            releaseGlobal = await limits.sessions.acquire();
+            releaseGlobal = await (options.native ? limits.nativeSessions : limits.sessions).acquire();
         }
     } catch (e) {
         releaseBmc();
@@ -206,7 +227,7 @@ export async function withSessionSlot<T>(
  * a round trip for Close Session, while the slots stay taken until every held promise settles, so the number of
  * ipmitool processes never exceeds the cap, and a BMC never has more than {@link SESSIONS_PER_BMC} sessions from here.
  */
-export function withBmcSession<T>(bmcKey: string, fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>): Promise<T> {
+export function withBmcSession<T>(bmcKey: string, fn: (holdSlot: (tail: Promise<unknown>) => void) => Promise<T>, options: Pick<SessionSlotOptions, "native"> = {}): Promise<T> {
     const limits = sharedLimits();
-    return limits.perBmc.run(bmcKey, () => withSessionSlot(bmcKey, fn));
+    return limits.perBmc.run(bmcKey, () => withSessionSlot(bmcKey, fn, options));
 }

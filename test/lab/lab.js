@@ -15,6 +15,7 @@ const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
 const { claimPort } = require("./ports");
+const { TRANSPORT } = require("./transport");
 
 /** Vendor personalities: the default administrator in slot 2 and the Get Device ID manufacturer (IANA) id. */
 const PERSONALITIES = {
@@ -125,6 +126,7 @@ class SimulatedBmc {
       cipherSuite: 3, // ipmi_sim has no SHA-256 suites (cipher 17 cannot be shown here)
       timeoutSeconds: 1,
       retries: 1,
+      transport: TRANSPORT, // the tier's transport (test/lab/transport.js)
       ...extra,
     };
   }
@@ -355,4 +357,4 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-module.exports = { Lab, PERSONALITIES, killAllSync, runningSimulators: () => [...started.keys()], runIpmitool };
+module.exports = { Lab, PERSONALITIES, killAllSync, runningSimulators: () => [...started.keys()], runIpmitool, freeUdpPort };

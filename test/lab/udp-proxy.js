@@ -10,6 +10,9 @@
  * - Every datagram in either direction is dropped with probability lossPct/100, otherwise delivered after
  *   delayMs ± uniform(jitterMs) (clamped at 0), so RTT ≈ 2 × delayMs; with jitter, datagrams may be reordered.
  * - Mappings close after `idleMs` without traffic.
+ * - Session attempts are counted as Open Session Requests (`counts.opens`, RMCP+ payload type 0x10), whatever source
+ *   port they come from (the native transport shares one); an attempt the BMC was too slow to answer counts again.
+ *   Logins that reached the BMC's name check are `counts.rakp1` (below): the tests count sessions with it.
  * - Logins are counted by message: `counts.rakp1` (RAKP Message 1, payload type 0x12: a login attempt reached the BMC)
  *   and `counts.rakp3` (RAKP Message 3, 0x14: the client accepted the BMC's RAKP 2, i.e. the password matched and the
  *   user exists). ipmitool sends no RAKP 3 after a rejected password or an unknown user, so `failedLogins()` =
@@ -49,7 +52,7 @@ class UdpProxy {
     this.random = options.random ?? Math.random;
     this.onUp = options.onUp;
     this.set(options);
-    this.counts = { up: 0, down: 0, dropped: 0, pairs: 0, rakp1: 0, rakp3: 0 };
+    this.counts = { up: 0, down: 0, dropped: 0, pairs: 0, opens: 0, rakp1: 0, rakp3: 0 };
     this.clients = new Map(); // "address:port" -> { socket, timer }
     this.timers = new Set();
     this.front = undefined;
@@ -186,6 +189,7 @@ class UdpProxy {
 function countRakp(msg, counts) {
   if (msg.length > 5 && msg[0] === 0x06 && msg[3] === 0x07 && msg[4] === 0x06) {
     const type = msg[5] & 0x3f;
+    if (type === 0x10) counts.opens++;
     if (type === 0x12) counts.rakp1++;
     if (type === 0x14) counts.rakp3++;
   }

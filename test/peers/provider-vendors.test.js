@@ -1,5 +1,5 @@
 "use strict";
-// Peers tier: the provider's vendor profiles (provider/transport/ipmitool/vendors.ts) against the lab's personalities
+// Peers tier: the provider's vendor profiles (provider/ipmi/vendors.ts) against the lab's personalities
 // (provider/lab/personalities.ts), read from separate sources. Where ipmi_sim only differs in manufacturer id, slot-2
 // account and LAN channel, these BMCs also show the quirks: Supermicro's fixed ADMIN and password policy, Dell's 16
 // slots, HPE's "(Empty User)" names on LAN channel 2, Lenovo's 0xCC on unused and disabled slots, OpenBMC's 20 bytes.
@@ -7,7 +7,8 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { requirePeers, ipmitoolLogin } = require("./clients");
 
 const PW = "Vendor-Lab-Ops-47!"; // 18 bytes; the four classes every personality wants

@@ -7,7 +7,8 @@ const assert = require("node:assert/strict");
 const { startLab } = require("../../dist/lab");
 const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { requirePeers, ipmitool, ipmitoolLogin } = require("./clients");
 
 // Sentinels: 20 bytes where the size matters (ipmi_sim would keep 16 of them).
@@ -23,7 +24,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // The provider's own defaults for timeout and retries (2 s, 2): the machines that run this tier are shared.
 const connection = (bmc, password, extra = {}) => ({ host: bmc.host, port: bmc.port, username: bmc.admin.name, password, ...extra });
 
-describe("peers: the BmcUser provider on the lab (ipmitool transport, default suite 17)", function () {
+describe("peers: the BmcUser provider on the lab (default transport, native RMCP+; default suite 17)", function () {
   this.timeout(120000);
   const SETUP_MS = 1500;
   let lab, generic, openbmc, locky;

@@ -1,6 +1,7 @@
 "use strict";
 // The break-glass CLI as an operator runs it: a real process, passwords from the environment or a file, never argv.
 const assert = require("node:assert/strict");
+const { TRANSPORT, SESSION } = require("../lab/transport");
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
@@ -29,7 +30,7 @@ describe("sim: bmc-credentials CLI", function () {
   let bmc, target;
   before(async () => {
     [bmc] = await lab.start([{ name: "cli", vendor: "supermicro" }]);
-    target = ["--host", "127.0.0.1", "--port", String(bmc.port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1"];
+    target = ["--host", "127.0.0.1", "--port", String(bmc.port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--transport", TRANSPORT];
     await bmc.raw([[0x06, 0x45, 5, ...Buffer.from("ops"), ...new Array(13).fill(0)], [0x06, 0x47, 5, 0x02, ...Buffer.from("Cli-Ops-Pass-1"), 0, 0], [0x06, 0x43, 0x91, 5, 0x03, 0x00], [0x06, 0x47, 5, 0x01]]);
   });
   after(() => lab.stop());
@@ -90,6 +91,18 @@ describe("sim: bmc-credentials CLI", function () {
     assert.equal(cli(["factory-reset", ...target, "--yes"], { IPMI_PASSWORD: "ADMIN" }).code, 2, "--vendor is required");
   });
 
+  it("--transport: native or ipmitool; native is refused in-band and through a jump host (exit 2, nothing sent)", () => {
+    const base = ["users", "--host", "127.0.0.1", "--port", "9"];
+    const bad = cli([...base, "--transport", "redfish"], { IPMI_PASSWORD: "ADMIN" });
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--transport must be native/);
+    for (const route of [["--inband", "local"], ["--ssh-host", "127.0.0.1", "--via-ssh", "--ssh-host-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"]]) {
+      const r = cli(["users", ...(route[0] === "--inband" ? [] : ["--host", "127.0.0.1"]), ...route, "--transport", "native"], { IPMI_PASSWORD: "ADMIN" });
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /--transport native speaks RMCP\+ from this machine/);
+    }
+  });
+
   it("a file option naming a missing file: exit 2, usage error naming the option and the path, nothing sent", async () => {
     const { UdpProxy } = require("../lab/udp-proxy");
     const proxy = new UdpProxy({ targetPort: bmc.port });
@@ -123,11 +136,12 @@ describe("sim: bmc-credentials CLI", function () {
     const proxy = new UdpProxy({ targetPort: dell.port });
     const port = await proxy.start();
     try {
-      const r = await cliAsync(["factory-reset", "--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--username", "root", "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "calvin" });
+      const r = await cliAsync(["factory-reset", "--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--transport", TRANSPORT, "--username", "root", "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "calvin" });
       assert.equal(r.code, 1, r.err);
       assert.match(r.err, /refusing factory-reset: the BMC reports manufacturer id 674, not Supermicro's \(10876\)/);
-      // One session: 10 requests of ipmitool's own, plus our Get Device ID; the OEM command would be one more.
-      assert.equal(proxy.counts.up, 11, `requests: ${proxy.counts.up}`);
+      // One session (native 5 requests, ipmitool 10 of its own), plus our Get Device ID; the OEM command would be one more.
+      await proxy.settled();
+      assert.equal(proxy.counts.up, SESSION + 1, `requests: ${proxy.counts.up}`);
     } finally {
       await proxy.stop();
     }

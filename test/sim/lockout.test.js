@@ -4,7 +4,7 @@
 const assert = require("node:assert/strict");
 const { Lab } = require("../lab/lab");
 const { bmcUserProvider: provider } = require("../../dist");
-const { WRITTEN_LABEL, forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
+const { WRITTEN_LABEL, forgetLoginMemory } = require("../../dist/ipmi/login");
 
 // ≤16 bytes: ipmi_sim stores only 16.
 const NEW_ADMIN = "Sentinel-Rot-613";

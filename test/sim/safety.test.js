@@ -8,7 +8,8 @@ const fs = require("node:fs");
 const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLoginMemory, forgetLanChannel } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 
 // ≤ 16 bytes each: ipmi_sim stores only 16.
 const PW = {
@@ -135,12 +136,22 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
       assert.ok(!(await create(11, "dry")).error);
       await proxy.settled();
       const perCreate = proxy.counts.up - before; // … writes, Get User Access + Get User Name (read-back), Close Session
-      // Hold the read-back's first request while another client writes its own account into the slot, directly.
+      // Hold the read-back (its first request and whatever follows it: the native transport sends its two reads
+      // together) while another client writes its own account into the slot, directly.
       let seen = 0;
+      let held;
       const forward = proxy.fromClient.bind(proxy);
       proxy.fromClient = (msg, rinfo) => {
         if (++seen === perCreate - 2) {
-          placeForeignAccount(bmc, 12, "racer", PW.foreign).then(() => forward(msg, rinfo));
+          held = [[msg, rinfo]];
+          placeForeignAccount(bmc, 12, "racer", PW.foreign).then(() => {
+            for (const [m, r] of held) forward(m, r);
+            held = undefined;
+          });
+          return;
+        }
+        if (held) {
+          held.push([msg, rinfo]);
           return;
         }
         forward(msg, rinfo);
@@ -279,9 +290,9 @@ describe("sim: safety — one identity per BMC, foreign accounts, emptied slots,
       forgetLoginMemory();
       const out = {};
       for (const name of order) {
-        const pairs = proxy.counts.pairs;
+        const pairs = proxy.counts.rakp1;
         out[name] = await outcome(provider.create(resources[name]));
-        out[name].sessions = proxy.counts.pairs - pairs;
+        out[name].sessions = proxy.counts.rakp1 - pairs;
       }
       await proxy.settled();
       return { out, failedLogins: proxy.failedLogins(), bmc };

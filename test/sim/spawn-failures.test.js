@@ -21,7 +21,7 @@ function createIn(env, bmc) {
       .then((r) => p.create(r.inputs))
       .then(() => console.log(JSON.stringify({ ok: true })), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));
   `;
-  const inputs = { bmc: bmc.connection(), username: "spawned", password: PASSWORD, privilege: "user" };
+  const inputs = { bmc: bmc.connection({ transport: "ipmitool" }), username: "spawned", password: PASSWORD, privilege: "user" };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["-e", script, JSON.stringify(inputs)], { env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

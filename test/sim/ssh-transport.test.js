@@ -65,7 +65,7 @@ describe("sim: SSH transports against a real sshd", function () {
     let autoId, autoOuts, id, outs, inputs;
 
     it("creates an administrator through the bastion, logging in with a key", async () => {
-      const auto = await checked({ bmc: { ...smc.connection(), via: { ssh: sshd.ssh("admin") } }, userId: 3, username: "auto", password: S.auto, privilege: "administrator" });
+      const auto = await checked({ bmc: { ...smc.connection({ transport: "ipmitool" }), via: { ssh: sshd.ssh("admin") } }, userId: 3, username: "auto", password: S.auto, privilege: "administrator" });
       ({ id: autoId, outs: autoOuts } = await ok(() => provider.create(auto)));
       assert.equal(autoOuts.passwordState, "verified");
       assert.equal(autoId, `127.0.0.1:${smc.port}/ch1/user3`);
@@ -73,7 +73,7 @@ describe("sim: SSH transports against a real sshd", function () {
     });
 
     it("create → read → update password → read → delete, logging in as that administrator with the SSH password", async () => {
-      const bmc = { ...smc.connection({ username: "auto", password: S.auto }), via: { ssh: sshd.ssh("admin", { password: S.sshPw }) } };
+      const bmc = { ...smc.connection({ transport: "ipmitool", username: "auto", password: S.auto }), via: { ssh: sshd.ssh("admin", { password: S.sshPw }) } };
       inputs = await checked({ bmc, username: "ops", password: S.ops, privilege: "operator" });
       ({ id, outs } = await ok(() => provider.create(inputs)));
       assert.equal(outs.passwordState, "verified");
@@ -106,7 +106,7 @@ describe("sim: SSH transports against a real sshd", function () {
     });
 
     it("an encrypted key with its passphrase works; a route change is an update, not a replacement", async () => {
-      const bmc = { ...smc.connection({ username: "auto", password: S.auto }), via: { ssh: sshd.ssh("admin", { privateKey: encrypted.private, passphrase: S.phrase }) } };
+      const bmc = { ...smc.connection({ transport: "ipmitool", username: "auto", password: S.auto }), via: { ssh: sshd.ssh("admin", { privateKey: encrypted.private, passphrase: S.phrase }) } };
       const r = await ok(async () => provider.read(autoId, { ...autoOuts, bmc: (await checked({ bmc, userId: 3, username: "auto", password: S.auto, privilege: "administrator" })).bmc }));
       assert.equal(r.props.passwordState, "verified");
       const d = await provider.diff(autoId, autoOuts, await checked({ bmc, userId: 3, username: "auto", password: S.auto, privilege: "administrator" }));
@@ -114,14 +114,14 @@ describe("sim: SSH transports against a real sshd", function () {
     });
 
     it("a BMC login failure through the bastion is reported as the BMC's, not as an SSH failure", async () => {
-      const e = await fails(async () => provider.create(await checked({ bmc: { ...smc.connection({ username: "nobody", password: "not-the-password" }), via: { ssh: sshd.ssh("admin") } }, username: "x1", password: S.ops, privilege: "user" })));
+      const e = await fails(async () => provider.create(await checked({ bmc: { ...smc.connection({ transport: "ipmitool", username: "nobody", password: "not-the-password" }), via: { ssh: sshd.ssh("admin") } }, username: "x1", password: S.ops, privilege: "user" })));
       assert.equal(e.code, "BMC_LOGIN_REJECTED");
       assert.equal(e.context.reason, "user");
     });
   });
 
   describe("failures of the SSH leg", () => {
-    const jump = (ssh) => checked({ bmc: { ...smc.connection(), via: { ssh } }, username: "x2", password: S.ops, privilege: "user" });
+    const jump = (ssh) => checked({ bmc: { ...smc.connection({ transport: "ipmitool" }), via: { ssh } }, username: "x2", password: S.ops, privilege: "user" });
 
     it("a host key other than the pinned one: SSH_HOST_KEY_MISMATCH, and no credential reaches sshd", async () => {
       const before = sshd.log().length;

@@ -10,7 +10,8 @@ const { Lab } = require("../lab/lab");
 const { UdpProxy } = require("../lab/udp-proxy");
 const { SentinelScan } = require("../lab/sentinels");
 const { bmcUserProvider: provider } = require("../../dist");
-const { forgetLanChannel, forgetLoginMemory } = require("../../dist/transport/ipmitool/bmc");
+const { forgetLanChannel } = require("../../dist/ipmi/accounts");
+const { forgetLoginMemory } = require("../../dist/ipmi/login");
 
 const PW = "Vendor-Ops-4711"; // meets every profile, Supermicro's 8-16 characters with 3 classes included
 const WEAK = "weaksentinelpw"; // lower case only: Supermicro's policy refuses it
@@ -97,9 +98,9 @@ describe("sim: vendor profiles", function () {
     const inputs = await checked({ bmc: conn, username: "counted", password: PW, privilege: "user", verifyPassword: "off" });
     const { result: created } = await sent(proxy, () => provider.create(inputs));
     assert.equal(created.outs.vendor, "generic");
-    const cold = proxy.counts.pairs;
+    const cold = proxy.counts.rakp1;
     const { up: warm } = await sent(proxy, () => provider.read(created.id, created.outs));
-    assert.equal(proxy.counts.pairs, cold + 1, "one session, no extra login for the identity");
+    assert.equal(proxy.counts.rakp1, cold + 1, "one session, no extra login for the identity");
     // A rejected login forgets the identity: the address may now answer for another BMC.
     forgetLoginMemory();
     const rejected = await watched(() => provider.read(created.id, { ...created.outs, bmc: { ...created.outs.bmc, password: "Wrong-Admin-1" } }));

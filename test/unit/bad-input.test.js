@@ -152,6 +152,7 @@ const CHECK_ROWS = [
   ["Redfish", "tls asking to skip verification", { bmc: { tls: { fingerprint: FP, insecure: true } } }, "bmc.tls", /accepts fingerprint or caCertificate/],
   ["Redfish", "an RMCP+ cipher suite", { bmc: { cipherSuite: 17 } }, "bmc.cipherSuite", /RMCP\+ setting.*HTTPS/],
   ["Redfish", "RMCP+ retries", { bmc: { retries: 3 } }, "bmc.retries", /RMCP\+ setting/],
+  ["Redfish", "an IPMI transport", { bmc: { transport: "native" } }, "bmc.transport", /IPMI sessions.*HTTPS/],
   ["Redfish", "in-band access", { bmc: { inband: "local" } }, "bmc.inband", /in-band/],
   ["Redfish", "a jump host", { bmc: { via: { ssh: SSH } } }, "bmc.via", /not supported with protocol "redfish"/],
   ["Redfish", "an unknown bmc property", { bmc: { verifyTls: false } }, "bmc", /unknown property; with protocol "redfish" bmc accepts/],

@@ -2,8 +2,9 @@
 // Unit: which BMC an operation concerns (one key per address contacted), and the per-BMC limits built on that key,
 // with a fixture launcher standing in for ipmitool (it answers every `echo @@n` marker and closes slowly on demand).
 const assert = require("node:assert/strict");
-const { bmcKey, canonicalIp, resolveLogin, withAdminSession, probeLogin } = require("../../dist/transport/ipmitool/bmc");
-const { identityKey } = require("../../dist/transport/ipmitool/identity");
+const { bmcKey, canonicalIp, resolveLogin } = require("../../dist/ipmi/target");
+const { withAdminSession, probeLogin } = require("../../dist/ipmi/login");
+const { identityKey } = require("../../dist/ipmi/identity");
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,6 +17,7 @@ const login = (extra = {}) => ({
   timeoutSeconds: 1,
   retries: 1,
   fallbackPasswords: [],
+  transport: "ipmitool", // the fixture launcher stands in for ipmitool
   ...extra,
 });
 const ssh = (host, port = 22) => ({ host, port, username: "ipmi", hostKey: "ssh-ed25519 AAAA" });

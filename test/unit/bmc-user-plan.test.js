@@ -3,7 +3,7 @@
 const assert = require("node:assert/strict");
 const { bmcUserProvider } = require("../../dist");
 const plan = require("../../dist/bmcUser/plan");
-const { decodeUserAccess } = require("../../dist/transport/ipmitool/codec");
+const { decodeUserAccess } = require("../../dist/ipmi/commands");
 const { UNKNOWN } = require("../../dist/shared/validation");
 
 const bmc = { host: "10.0.0.5", port: 623, username: "ADMIN", password: "AdminPw-1", cipherSuite: 17, timeoutSeconds: 2, retries: 2, fallbackPasswords: [] };
@@ -111,7 +111,9 @@ describe("unit: BmcUser write plan", () => {
     assert.deepEqual(cmds(plan.planWrites(inputs, 1, 3, renamed, false)), ["45:3,6f", "47:3,1"]);
     const demoted = { name: "ops", access: access(0x32, 0x40) };
     assert.deepEqual(plan.planWrites(inputs, 1, 3, demoted, false).map((c) => c.cmd), [0x43, 0x47]);
-    assert.deepEqual(plan.planWrites(inputs, 1, 3, matching, true).map((c) => c.cmd), [0x47, 0x47]);
+    // A password alone, on a BMC that reports the account enabled as declared: nothing else to state.
+    assert.deepEqual(plan.planWrites(inputs, 1, 3, matching, true).map((c) => c.cmd), [0x47]);
+    assert.equal(plan.planWrites(inputs, 1, 3, matching, true)[0].data[1], 0x02, "set password, no enable");
   });
 
   it("when the BMC does not report enable status, enable is always restated", () => {

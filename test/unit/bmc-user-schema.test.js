@@ -76,7 +76,7 @@ describe("unit: BmcUser check()", () => {
   });
 
   it("counts an administrator only when named, enabled for IPMI messaging and not reported disabled", () => {
-    const { isActiveAdministrator } = require("../../dist/transport/ipmitool/bmc");
+    const { isActiveAdministrator } = require("../../dist/ipmi/accounts");
     const access = { privilege: "administrator", ipmiMessaging: true, enableStatus: "unspecified" };
     assert.equal(isActiveAdministrator({ name: "ADMIN", access }), true);
     assert.equal(isActiveAdministrator({ name: "", access }), false);

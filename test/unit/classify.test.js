@@ -2,7 +2,14 @@
 // ipmitool exits 1 for nearly everything: the failure class comes from its text. These are the texts observed against
 // ipmi_sim and documented for real BMCs.
 const assert = require("node:assert/strict");
-const { classifyLoginFailure, classifyCommandFailure, isNoise } = require("../../dist/transport/ipmitool/classify");
+const { classifyLoginFailure, completionCodeOf, isNoise } = require("../../dist/transport/ipmitool/classify");
+const { completionError } = require("../../dist/ipmi/session");
+
+/** ipmitool's line for a failed raw command → the completion code (transport) → its meaning (IPMI layer). */
+function classifyCommandFailure(line, label, ctx) {
+  const cc = completionCodeOf(line);
+  return cc === undefined ? { code: "BMC_TIMEOUT", transient: true } : completionError(cc, label, ctx);
+}
 
 const ctx = { host: "10.0.0.5", port: 623, username: "ADMIN", userId: 4, channel: 1 };
 
@@ -46,10 +53,9 @@ describe("unit: ipmitool failure classification", () => {
     for (const t of ["c0", "c3", "ff"]) assert.equal(classifyCommandFailure(line(t), "x", ctx).transient, true);
   });
 
-  it("a raw failure without rsp= is a timeout inside the session (transient: may or may not have applied)", () => {
-    const e = classifyCommandFailure("Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x44)", "Get User Access", ctx);
-    assert.equal(e.code, "BMC_TIMEOUT");
-    assert.equal(e.transient, true);
+  it("a raw failure without rsp= is no completion code: the BMC did not answer", () => {
+    assert.equal(completionCodeOf("Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x44)"), undefined);
+    assert.equal(completionCodeOf("Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x44 rsp=0xcc): x"), 0xcc);
   });
 
   it("vendor probe chatter and -v headers are noise, data lines are not", () => {
@@ -60,8 +66,7 @@ describe("unit: ipmitool failure classification", () => {
 });
 
 describe("unit: LAN channel detection", () => {
-  const { detectLanChannel } = require("../../dist/transport/ipmitool/bmc");
-  const { classifyCommandFailure } = require("../../dist/transport/ipmitool/classify");
+  const { detectLanChannel } = require("../../dist/ipmi/accounts");
   const ctx = { host: "10.0.0.5", port: 623 };
   const failing = (rsp) => ({
     run: async () => [{ ok: false, error: classifyCommandFailure(`Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x42 rsp=${rsp}): x`, "Get Channel Info", ctx) }],

@@ -2,12 +2,12 @@
 // IPMI byte layouts, checked against the IPMI v2.0 specification's field positions (§22.22-22.30). The simulator
 // cannot show 20-byte passwords or per-channel flags, so these tests are what proves them (hardware: not yet).
 const assert = require("node:assert/strict");
-const c = require("../../dist/transport/ipmitool/codec");
+const c = require("../../dist/ipmi/commands");
 
 describe("unit: IPMI codec", () => {
   it("Set User Access: change bit, callback-restriction, link auth, IPMI messaging, channel, and the session-limit byte", () => {
     const all = c.setUserAccess(1, 3, { privilege: "administrator", ipmiMessaging: true, linkAuth: true, callin: true });
-    assert.deepEqual([all.netfn, all.cmd, ...all.data], [0x06, 0x43, 0xb1, 0x03, 0x04, 0x00]);
+    assert.deepEqual([all.netFn, all.cmd, ...all.data], [0x06, 0x43, 0xb1, 0x03, 0x04, 0x00]);
     const none = c.setUserAccess(1, 3, { privilege: "no-access", ipmiMessaging: false, linkAuth: false, callin: false });
     assert.deepEqual(none.data, [0xc1, 0x03, 0x0f, 0x00]);
     const msgOnly = c.setUserAccess(2, 10, { privilege: "operator", ipmiMessaging: true, linkAuth: false, callin: true });
@@ -84,6 +84,6 @@ describe("unit: IPMI codec", () => {
   });
 
   it("raw lines are hex with the 0x prefix, as ipmitool exec expects", () => {
-    assert.equal(c.rawLine(c.getUserAccess(1, 2)), "raw 0x06 0x44 0x01 0x02");
+    assert.equal(require("../../dist/transport/ipmitool/session").rawLine(c.getUserAccess(1, 2)), "raw 0x06 0x44 0x01 0x02");
   });
 });

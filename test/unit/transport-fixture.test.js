@@ -5,8 +5,9 @@ const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { IpmiSession, findIpmitool } = require("../../dist/transport/ipmitool/session");
-const codec = require("../../dist/transport/ipmitool/codec");
+const { IpmitoolSession, findIpmitool } = require("../../dist/transport/ipmitool/session");
+const { IpmiSession } = require("../../dist/ipmi/session");
+const codec = require("../../dist/ipmi/commands");
 
 const LOGIN_SECRET = "Sentinel-Fixture-1";
 const USER_SECRET = "Sentinel-Target-22";
@@ -25,8 +26,8 @@ const target = { host: "127.0.0.1", port: 6230, username: "ADMIN", cipherSuite: 
 describe("unit: ipmitool transport (fixture executable)", () => {
   it("passes -C -L -N -R, keeps both passwords off argv and env, and feeds pipes", async () => {
     const f = fixture("session");
-    const s = await IpmiSession.open(target, LOGIN_SECRET, { ipmitoolPath: f.exe });
-    const results = await s.run([codec.getUserAccess(1, 2), codec.setUserPassword(3, USER_SECRET), { netfn: 6, cmd: 0x99, data: [], label: "bogus" }]);
+    const s = new IpmiSession(await IpmitoolSession.open(target, LOGIN_SECRET, { host: target.host, port: target.port }, { ipmitoolPath: f.exe }), { host: target.host, port: target.port });
+    const results = await s.run([codec.getUserAccess(1, 2), codec.setUserPassword(3, USER_SECRET), { netFn: 6, cmd: 0x99, data: [], label: "bogus" }]);
     await s.close();
     assert.deepEqual(results[0], { ok: true, data: [0x3f, 0x01, 0x00, 0x14] });
     assert.deepEqual(results[1], { ok: true, data: [] });
@@ -58,7 +59,7 @@ describe("unit: ipmitool transport (fixture executable)", () => {
   for (const [text, code] of failures) {
     it(`a login that prints "${text.split("\\n")[0]}" fails with ${code}, quoting no secret`, async () => {
       const f = fixture(text);
-      const e = await IpmiSession.open(target, LOGIN_SECRET, { ipmitoolPath: f.exe }).then(() => null, (x) => x);
+      const e = await IpmitoolSession.open(target, LOGIN_SECRET, { host: target.host, port: target.port }, { ipmitoolPath: f.exe }).then(() => null, (x) => x);
       assert.ok(e, "login must fail");
       assert.equal(e.code, code);
       assert.ok(!e.message.includes(LOGIN_SECRET));

@@ -1,8 +1,8 @@
 "use strict";
 // Vendor profiles are data with sources; detection maps Get Device ID's manufacturer id to a profile.
 const assert = require("node:assert/strict");
-const { profileFor, PROFILES, lanChannelProbeOrder } = require("../../dist/transport/ipmitool/vendors");
-const { decodeDeviceId } = require("../../dist/transport/ipmitool/codec");
+const { profileFor, PROFILES, lanChannelProbeOrder } = require("../../dist/ipmi/vendors");
+const { decodeDeviceId } = require("../../dist/ipmi/commands");
 
 describe("unit: vendor profiles", () => {
   const deviceId = (iana) => [0x20, 0x81, 0x01, 0x00, 0x02, 0x9f, iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0x0f, 0x00, 0x00];
@@ -33,7 +33,7 @@ describe("unit: vendor profiles", () => {
 // The rules each profile implies for BmcUser, as pure decisions: refusals, write order, empty slots, slot caps.
 const plan = require("../../dist/bmcUser/plan");
 const rules = require("../../dist/bmcUser/vendorRules");
-const { decodeUserAccess } = require("../../dist/transport/ipmitool/codec");
+const { decodeUserAccess } = require("../../dist/ipmi/commands");
 const { bmcUserProvider } = require("../../dist");
 
 describe("unit: vendor rules for BmcUser", () => {
@@ -171,7 +171,7 @@ describe("unit: vendor rules for BmcUser", () => {
   });
 
   it("the same BMC address behind two jump hosts, in-band or direct is four different BMCs to the identity cache", () => {
-    const { identityKey } = require("../../dist/transport/ipmitool/identity");
+    const { identityKey } = require("../../dist/ipmi/identity");
     const ssh = (host) => ({ host, port: 22, username: "ops", hostKey: "ssh-ed25519 AAAA" });
     const keys = [
       identityKey({ host: "10.0.0.5", port: 623 }),
@@ -185,7 +185,7 @@ describe("unit: vendor rules for BmcUser", () => {
 
   it("a refresh that identifies the BMC without a manufacturer id drops the old one instead of keeping it", () => {
     const plan = require("../../dist/bmcUser/plan");
-    const { decodeUserAccess } = require("../../dist/transport/ipmitool/codec");
+    const { decodeUserAccess } = require("../../dist/ipmi/commands");
     const prior = { username: "ops", privilege: "operator", enabled: true, verifyPassword: "login", passwordState: "verified", vendor: "lenovo", manufacturerId: 19046 };
     const live = { name: "ops", access: decodeUserAccess([0x3f, 0x00, 0x00, 0x33]) };
     const seen = plan.observedOutputs(prior, live, "ok", "password", { vendor: "generic" });

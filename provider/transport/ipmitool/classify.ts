@@ -7,16 +7,9 @@
  */
 
 import { CredentialsError, ErrorCode } from "../../shared/errors";
-import { COMPLETION_CODES, TRANSIENT_COMPLETION_CODES } from "./codec";
+import type { FailureContext } from "../session";
 
-/** Where a failure happened, for error context. */
-export interface FailureContext {
-    host: string;
-    port: number;
-    username?: string;
-    userId?: number;
-    channel?: number;
-}
+export type { FailureContext } from "../session";
 
 /** Lines ipmitool prints that carry no meaning for us (vendor probes, -v chatter). */
 const NOISE = [
@@ -103,47 +96,22 @@ export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSu
     );
 }
 
-/** One failed raw command: completion code when the BMC answered, otherwise a timeout. */
-export function classifyCommandFailure(line: string, label: string, ctx: FailureContext): CredentialsError {
-    const context = { host: ctx.host, port: ctx.port, slot: ctx.userId, channel: ctx.channel };
+/**
+ * The completion code in ipmitool's line for a failed raw command (`Unable to send RAW command (… rsp=0xNN): …`), or
+ * undefined when the BMC did not answer at all. What the code means is the IPMI layer's business.
+ */
+export function completionCodeOf(line: string): number | undefined {
     const m = /rsp=0x([0-9a-f]{1,2})\)/i.exec(line);
-    if (!m) {
-        return new CredentialsError("BMC_TIMEOUT", {
-            message: `${label}: no response from the BMC inside the session`,
-            hint: "the BMC or the network stalled; the command may or may not have been applied, so the provider re-reads before retrying",
-            transient: true,
-            context,
-        });
-    }
-    const cc = Number.parseInt(m[1], 16);
-    const meaning = COMPLETION_CODES[cc] ?? "unknown completion code";
-    const base = `${label} failed with completion code 0x${cc.toString(16)} (${meaning})`;
-    if (cc === 0xd4) {
-        return new CredentialsError("BMC_INSUFFICIENT_PRIVILEGE", {
-            message: base,
-            hint: "log in with an administrator account (bmc.username)",
-            context: { ...context, completionCode: `0x${cc.toString(16)}` },
-        });
-    }
-    if (cc === 0xc1) {
-        return new CredentialsError("BMC_UNSUPPORTED_COMMAND", {
-            message: base,
-            hint: "this BMC does not implement the command; report the vendor and firmware",
-            context: { ...context, completionCode: `0x${cc.toString(16)}` },
-        });
-    }
-    return new CredentialsError("BMC_COMMAND_REJECTED", {
-        message: base,
-        hint:
-            cc === 0xcc
-                ? "the BMC refused the value: the user name may already exist in another slot, the slot may have a fixed name, or the channel may not exist"
-                : cc === 0xc8 || cc === 0xc7
-                  ? "the BMC may not support 20-byte passwords; use a password of at most 16 characters"
-                  : TRANSIENT_COMPLETION_CODES.has(cc)
-                    ? "the BMC reported a passing error; the operation is retried a bounded number of times"
-                    : "check the BMC's documentation for this completion code",
-        transient: TRANSIENT_COMPLETION_CODES.has(cc),
-        context: { ...context, completionCode: `0x${cc.toString(16)}` },
+    return m ? Number.parseInt(m[1], 16) : undefined;
+}
+
+/** A raw request the BMC never answered (ipmitool gave up after its `-N`/`-R`). */
+export function noAnswer(label: string, ctx: FailureContext): CredentialsError {
+    return new CredentialsError("BMC_TIMEOUT", {
+        message: `${label}: no response from the BMC inside the session`,
+        hint: "the BMC or the network stalled; the command may or may not have been applied, so the provider re-reads before retrying",
+        transient: true,
+        context: { host: ctx.host, port: ctx.port, slot: ctx.userId, channel: ctx.channel },
     });
 }
 

@@ -1,5 +1,6 @@
 /**
- * One RMCP+ session held open by one ipmitool process, driven line by line.
+ * The session contract (`transport/session.ts`) over one ipmitool process, driven line by line: one RMCP+ session
+ * (`-I lanplus`, here or from a jump host) or in-band access (`-I open`, here or on an SSH host).
  *
  * ipmitool's `exec` reads its command file incrementally, so the provider keeps the file open as a pipe and writes raw
  * commands as it decides them: a lookup's answer can choose the writes that follow, all inside one session. Each
@@ -22,31 +23,10 @@ import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, rmSync, w
 import * as os from "node:os";
 import * as path from "node:path";
 import { CredentialsError } from "../../shared/errors";
-import { classifyCommandFailure, classifyLoginFailure, FailureContext, isNoise } from "./classify";
-import { RawCommand, rawLine } from "./codec";
+import type { FailureContext, IpmiReply, IpmiRequest, Session, SessionTarget } from "../session";
+import { classifyLoginFailure, completionCodeOf, isNoise, noAnswer } from "./classify";
 
-/** Where and how to log in. */
-export interface SessionTarget {
-    /** The BMC as named in errors. */
-    host: string;
-    /** The address ipmitool contacts (`-H`), when resolved apart from `host`; default `host`. */
-    address?: string;
-    port: number;
-    username: string;
-    /** RMCP+ cipher suite: 17 (SHA-256) or 3 (SHA-1). Always passed, so ipmitool never probes. */
-    cipherSuite: 3 | 17;
-    /** Session privilege to request (`-L`): ADMINISTRATOR, OPERATOR, USER or CALLBACK. */
-    privilege: string;
-    /** Seconds per attempt (`-N`). */
-    timeoutSeconds: number;
-    /** Attempts per request (`-R`); at least 1 because 0 means ipmitool's default. */
-    retries: number;
-    /**
-     * In-band (`-I open`, the host's own BMC through /dev/ipmi0): no address, no login, no password; `host`/`port`
-     * only label errors. Default: RMCP+ (`-I lanplus`) to `host`:`port`.
-     */
-    inband?: boolean;
-}
+export type { SessionTarget } from "../session";
 
 /**
  * A running ipmitool fed an exec file line by line: what a launcher hands the session. Output is stdout and stderr
@@ -84,19 +64,21 @@ export interface LaunchRequest {
 export type IpmitoolLauncher = (request: LaunchRequest) => Promise<IpmitoolChannel>;
 
 /** Injection points for tests and for hosts that keep ipmitool elsewhere. */
-export interface TransportOptions {
+export interface IpmitoolOptions {
     /** ipmitool executable; default: `PULUMI_BMC_IPMITOOL`, then `ipmitool` on PATH. */
     ipmitoolPath?: string;
     /** Replaces `child_process.spawn` (fixture tests). */
     spawnImpl?: typeof spawn;
     /** Where ipmitool runs; default {@link launchLocal} with the two options above. */
     launcher?: IpmitoolLauncher;
-    /** The slot and channel the operation concerns, named in every error including login failures. */
-    context?: Pick<FailureContext, "userId" | "channel">;
 }
 
-/** Result of one raw command. */
-export type CommandResult = { ok: true; data: number[] } | { ok: false; error: CredentialsError };
+const hex = (n: number): string => `0x${n.toString(16).padStart(2, "0")}`;
+
+/** The `ipmitool exec` line for a raw request. Raw hex sidesteps exec-file parsing (`#`, `~`, quotes). */
+export function rawLine(r: IpmiRequest): string {
+    return ["raw", hex(r.netFn), hex(r.cmd), ...Array.from(r.data, hex)].join(" ");
+}
 
 // bash's own complaints go to stdout too (`exec 2>&1` first), so the child needs no stderr pipe: one pipe fewer per
 // ipmitool process, which a fleet operation starts thousands of.
@@ -213,7 +195,7 @@ export function scriptFailure(text: string, context: FailureContext): Credential
  * that cannot be started (bash, stdbuf, ipmitool) fails the session with a typed error naming it; it never reaches
  * the provider host as an unhandled `'error'` event.
  */
-export function launchLocal(options: Pick<TransportOptions, "ipmitoolPath" | "spawnImpl"> = {}): IpmitoolLauncher {
+export function launchLocal(options: Pick<IpmitoolOptions, "ipmitoolPath" | "spawnImpl"> = {}): IpmitoolLauncher {
     return async ({ args, password, context }) => {
         const ipmitool = findIpmitool(options.ipmitoolPath);
         const PATH = process.env.PATH ?? "/usr/bin:/bin";
@@ -270,8 +252,10 @@ interface Waiter {
     reject: (e: CredentialsError) => void;
 }
 
-/** An open session. Commands run in order; `close()` ends the session and the process. */
-export class IpmiSession {
+/** An open session. Requests run one at a time, in order; `close()` ends the session and the process. */
+export class IpmitoolSession implements Session {
+    readonly transport = "ipmitool" as const;
+    readonly concurrent = false;
     private readonly lines: string[] = [];
     private partial = "";
     private waiter: Waiter | undefined;
@@ -279,8 +263,8 @@ export class IpmiSession {
     private exited = false;
     private exitPromise: Promise<void>;
     private failure: CredentialsError | undefined;
-    /** Raw commands sent in this session (for round-trip accounting). */
-    commandsSent = 0;
+    /** Raw requests sent in this session (round-trip accounting; ipmitool adds its own, see DESIGN.md). */
+    requestsSent = 0;
 
     private constructor(
         private readonly channel: IpmitoolChannel,
@@ -305,7 +289,7 @@ export class IpmiSession {
      * Logs in and returns the open session, or throws the classified login failure. `password` goes to ipmitool
      * through a pipe, never through argv or the environment; in-band (`target.inband`) there is none.
      */
-    static async open(target: SessionTarget, password: string | undefined, options: TransportOptions = {}): Promise<IpmiSession> {
+    static async open(target: SessionTarget, password: string | undefined, context: FailureContext, options: IpmitoolOptions = {}): Promise<IpmitoolSession> {
         const args = target.inband
             ? ["-I", "open", "-v"]
             : [
@@ -319,12 +303,12 @@ export class IpmiSession {
                   "-R", String(target.retries),
                   "-v",
               ];
-        const ctx: FailureContext = { host: target.host, port: target.port, username: target.username, ...options.context };
+        const ctx: FailureContext = { ...context, host: target.host, port: target.port, username: target.username };
         const launcher = options.launcher ?? launchLocal(options);
         const channel = await launcher({ args, password: target.inband ? undefined : (password ?? ""), context: ctx });
-        const session = new IpmiSession(channel, target, ctx);
+        const session = new IpmitoolSession(channel, target, ctx);
         try {
-            await session.send("set verbose 0", loginBudgetMs(target), "@@open");
+            await session.exchange("set verbose 0", loginBudgetMs(target), "@@open");
         } catch (e) {
             session.kill();
             throw e;
@@ -332,29 +316,30 @@ export class IpmiSession {
         return session;
     }
 
-    /** Sets the slot and channel shown in later errors. */
-    setContext(ctx: Partial<FailureContext>): void {
-        Object.assign(this.ctx, ctx);
-    }
-
-    /** Runs raw commands in order inside the session; each gets its own result. */
-    async run(commands: readonly RawCommand[]): Promise<CommandResult[]> {
-        const results: CommandResult[] = [];
-        for (const c of commands) {
-            const lines = await this.send(rawLine(c), commandBudgetMs(this.target));
-            this.commandsSent++;
-            results.push(this.parse(lines, c));
+    /**
+     * Runs one raw request (`raw <netfn> <cmd> <data…>`) and returns the BMC's answer: the data bytes, or the completion
+     * code ipmitool reports (`rsp=0xNN`). No answer at all is `BMC_TIMEOUT`.
+     */
+    async send(request: IpmiRequest): Promise<IpmiReply> {
+        const lines = await this.exchange(rawLine(request), commandBudgetMs(this.target));
+        this.requestsSent++;
+        const failure = lines.find((l) => l.startsWith("Unable to send RAW command"));
+        if (failure) {
+            const cc = completionCodeOf(failure);
+            if (cc === undefined) {
+                throw noAnswer(request.label, this.ctx);
+            }
+            return { completionCode: cc, data: Buffer.alloc(0) };
         }
-        return results;
-    }
-
-    /** Runs one command and returns its data, or throws its classified failure. */
-    async one(command: RawCommand): Promise<number[]> {
-        const [r] = await this.run([command]);
-        if (!r.ok) {
-            throw r.error;
+        const data: number[] = [];
+        for (const l of lines) {
+            if (HEX_LINE.test(l)) {
+                for (const b of l.trim().split(/\s+/)) {
+                    data.push(Number.parseInt(b, 16));
+                }
+            }
         }
-        return r.data;
+        return { completionCode: 0, data: Buffer.from(data) };
     }
 
     /** Ends the session (ipmitool sends Close Session at end of input) and waits for the process. */
@@ -374,25 +359,9 @@ export class IpmiSession {
         }
     }
 
-    private parse(lines: string[], c: RawCommand): CommandResult {
-        const failure = lines.find((l) => l.startsWith("Unable to send RAW command"));
-        if (failure) {
-            return { ok: false, error: classifyCommandFailure(failure, c.label, this.ctx) };
-        }
-        const data: number[] = [];
-        for (const l of lines) {
-            if (HEX_LINE.test(l)) {
-                for (const b of l.trim().split(/\s+/)) {
-                    data.push(Number.parseInt(b, 16));
-                }
-            }
-        }
-        return { ok: true, data };
-    }
-
-    private send(line: string, budgetMs: number, marker = `@@${++this.seq}`): Promise<string[]> {
+    private exchange(line: string, budgetMs: number, marker = `@@${++this.seq}`): Promise<string[]> {
         if (this.waiter) {
-            throw new Error("IpmiSession.send called while a command is in flight");
+            throw new Error("IpmitoolSession.send called while a request is in flight");
         }
         return new Promise<string[]>((resolve, reject) => {
             const timer = setTimeout(() => {

@@ -3,7 +3,10 @@
  *
  * Everything here is pure: it turns intentions into {@link RawCommand}s and response bytes into facts. Byte positions
  * follow the IPMI v2.0 specification (§22.22-22.30); comments name the bits so a reader can check them against it.
+ * A transport (`transport/session.ts`) carries the requests; nothing here knows which one.
  */
+
+import type { IpmiRequest, SessionPrivilege } from "../transport/session";
 
 /** Privilege limits the provider manages, by their user-facing names. */
 export type Privilege = "callback" | "user" | "operator" | "administrator" | "no-access";
@@ -17,8 +20,8 @@ export const PRIVILEGE_CODE: Readonly<Record<Privilege, number>> = {
     "no-access": 0xf,
 };
 
-/** ipmitool `-L` names for the session privilege to request when logging in as a user with this limit. */
-export const SESSION_PRIVILEGE: Readonly<Record<Exclude<Privilege, "no-access">, string>> = {
+/** The session privilege to request when logging in as a user with this limit. */
+export const SESSION_PRIVILEGE: Readonly<Record<Exclude<Privilege, "no-access">, SessionPrivilege>> = {
     callback: "CALLBACK",
     user: "USER",
     operator: "OPERATOR",
@@ -35,25 +38,12 @@ export function privilegeFromCode(code: number): Privilege | "oem" | "reserved" 
     return code === 0x5 ? "oem" : "reserved";
 }
 
-/** One request for `ipmitool raw`: network function, command and data bytes. */
-export interface RawCommand {
-    netfn: number;
-    cmd: number;
+/** One request: network function, command and data bytes, a label for errors, and whether the data is secret. */
+export interface RawCommand extends IpmiRequest {
     data: number[];
-    /** What the command is for, used in error messages. Never contains a secret. */
-    label: string;
-    /** True when `data` carries a secret; the line is then never shown anywhere. */
-    secret?: boolean;
 }
 
 const APP = 0x06;
-
-const hex = (n: number): string => `0x${n.toString(16).padStart(2, "0")}`;
-
-/** The `ipmitool exec` line for a raw command. Raw hex sidesteps exec-file parsing (`#`, `~`, quotes). */
-export function rawLine(c: RawCommand): string {
-    return ["raw", hex(c.netfn), hex(c.cmd), ...c.data.map(hex)].join(" ");
-}
 
 function checkUserId(userId: number): void {
     if (!Number.isInteger(userId) || userId < 1 || userId > 0x3f) {
@@ -70,20 +60,20 @@ function checkChannel(channel: number): void {
 /** Get Channel Info (0x42): medium type tells which channel is the 802.3 LAN. */
 export function getChannelInfo(channel: number): RawCommand {
     checkChannel(channel);
-    return { netfn: APP, cmd: 0x42, data: [channel], label: `Get Channel Info (channel ${channel})` };
+    return { netFn: APP, cmd: 0x42, data: [channel], label: `Get Channel Info (channel ${channel})` };
 }
 
 /** Get User Access (0x44) for one slot on one channel. */
 export function getUserAccess(channel: number, userId: number): RawCommand {
     checkChannel(channel);
     checkUserId(userId);
-    return { netfn: APP, cmd: 0x44, data: [channel, userId], label: `Get User Access (channel ${channel}, user ${userId})` };
+    return { netFn: APP, cmd: 0x44, data: [channel, userId], label: `Get User Access (channel ${channel}, user ${userId})` };
 }
 
 /** Get User Name (0x46) for one slot. */
 export function getUserName(userId: number): RawCommand {
     checkUserId(userId);
-    return { netfn: APP, cmd: 0x46, data: [userId], label: `Get User Name (user ${userId})` };
+    return { netFn: APP, cmd: 0x46, data: [userId], label: `Get User Name (user ${userId})` };
 }
 
 /** Set User Name (0x45): 16 bytes, NUL-padded. An empty name clears the slot. */
@@ -94,7 +84,7 @@ export function setUserName(userId: number, name: string): RawCommand {
         throw new RangeError("user name is longer than 16 bytes");
     }
     const padded = [...bytes, ...new Array<number>(16 - bytes.length).fill(0)];
-    return { netfn: APP, cmd: 0x45, data: [userId, ...padded], label: `Set User Name (user ${userId})` };
+    return { netFn: APP, cmd: 0x45, data: [userId, ...padded], label: `Set User Name (user ${userId})` };
 }
 
 /** Password storage format: 16 bytes (IPMI 1.5 compatible) or 20 bytes (IPMI 2.0). */
@@ -117,7 +107,7 @@ export function setUserPassword(userId: number, password: string, size: Password
     }
     const padded = [...bytes, ...new Array<number>(size - bytes.length).fill(0)];
     const b1 = (size === 20 ? 0x80 : 0x00) | userId;
-    return { netfn: APP, cmd: 0x47, data: [b1, 0x02, ...padded], label: `Set User Password (user ${userId})`, secret: true };
+    return { netFn: APP, cmd: 0x47, data: [b1, 0x02, ...padded], label: `Set User Password (user ${userId})`, secret: true };
 }
 
 /** Set User Password (0x47), operation "test password" (0x03): 0x80 = wrong password, 0x81 = wrong size. */
@@ -130,7 +120,7 @@ export function testUserPassword(userId: number, password: string, size: Passwor
 export function setUserEnabled(userId: number, enabled: boolean): RawCommand {
     checkUserId(userId);
     return {
-        netfn: APP,
+        netFn: APP,
         cmd: 0x47,
         data: [userId, enabled ? 0x01 : 0x00],
         label: `${enabled ? "Enable" : "Disable"} User (user ${userId})`,
@@ -157,7 +147,7 @@ export function setUserAccess(channel: number, userId: number, flags: UserAccess
     const b1 =
         0x80 | (flags.callin ? 0 : 0x40) | (flags.linkAuth ? 0x20 : 0) | (flags.ipmiMessaging ? 0x10 : 0) | channel;
     return {
-        netfn: APP,
+        netFn: APP,
         cmd: 0x43,
         data: [b1, userId, PRIVILEGE_CODE[flags.privilege], 0x00],
         label: `Set User Access (channel ${channel}, user ${userId})`,
@@ -226,7 +216,7 @@ export function decodeUserName(data: readonly number[]): string {
 
 /** Get Device ID (0x01): used as a harmless command where a session needs one. */
 export function getDeviceId(): RawCommand {
-    return { netfn: APP, cmd: 0x01, data: [], label: "Get Device ID" };
+    return { netFn: APP, cmd: 0x01, data: [], label: "Get Device ID" };
 }
 
 /** Decoded Get Device ID response: enough to identify the vendor. */
@@ -244,7 +234,7 @@ export function decodeDeviceId(data: readonly number[]): DeviceId {
     return { manufacturerId, productId, firmware: `${data[2] & 0x7f}.${minor}` };
 }
 
-/** Completion codes ipmitool reports as `rsp=0xNN`, with what they mean for user management. */
+/** Completion codes (§5.2, Table 5-2, and the user commands' own), with what they mean for user management. */
 export const COMPLETION_CODES: Readonly<Record<number, string>> = {
     0x80: "password test failed (wrong password)",
     0x81: "password test failed (wrong password size)",

@@ -1,6 +1,6 @@
 /**
- * BMC operations built on {@link IpmiSession}: logging in with fallback passwords, finding the LAN channel, reading a
- * slot, finding a slot by name, and probing a login. Shared by the `BmcUser` provider and any other caller.
+ * Logging in to a BMC: the transport that carries the session (native RMCP+, or ipmitool here, in-band or over SSH),
+ * the administrator session of an operation with its login candidates, and the one-login probe that proves a password.
  *
  * Lockout safety: a rejected password is never retried. Each candidate password is tried at most once per operation,
  * including across the operation's own retries, and a password a BMC rejected for an account is not tried on that
@@ -8,53 +8,51 @@
  */
 
 import { createHmac, randomBytes } from "node:crypto";
-import { lookup } from "node:dns/promises";
-import { isIPv4, isIPv6 } from "node:net";
-import { CredentialsError, isCredentialsError } from "../../shared/errors";
-import { KeyedMutex, withBmcSession, withSessionSlot } from "../../shared/limiter";
-import { registerSecrets } from "../../shared/redact";
-import { withRetry } from "../../shared/retry";
-import {
-    decodeChannelInfo,
-    decodeUserAccess,
-    decodeUserName,
-    getChannelInfo,
-    getUserAccess,
-    getUserName,
-    testUserPassword,
-    UserAccess,
-} from "./codec";
-import { launchOverSsh, SshTarget } from "../ssh/channel";
-import { IpmiSession, SessionTarget, TransportOptions } from "./session";
+import { CredentialsError, isCredentialsError } from "../shared/errors";
+import { KeyedMutex, withBmcSession, withSessionSlot } from "../shared/limiter";
+import { registerSecrets } from "../shared/redact";
+import { withRetry } from "../shared/retry";
+import { IpmitoolOptions, IpmitoolSession } from "../transport/ipmitool/session";
+import { RmcpOptions, openRmcpSession } from "../transport/rmcp/session";
+import type { FailureContext, Session, SessionPrivilege, SessionTarget } from "../transport/session";
+import { launchOverSsh } from "../transport/ssh/channel";
+import { forgetLanChannel } from "./accounts";
+import { testUserPassword } from "./commands";
+import { IpmiSession } from "./session";
+import { BmcLogin, bmcKey, resolveLogin } from "./target";
 
-/** How to reach and log in to a BMC. */
-export interface BmcLogin {
-    /** The BMC as the resource names it (ids and errors use it); in-band, a label. */
-    host: string;
-    /**
-     * The address this operation's sessions contact, set by {@link resolveLogin}: a DNS name resolved once per
-     * operation, an IP literal in canonical form. Keys every per-BMC fact the process keeps ({@link bmcKey}).
-     */
-    address?: string;
-    port: number;
-    username: string;
-    password: string;
-    cipherSuite: 3 | 17;
-    timeoutSeconds: number;
-    retries: number;
-    fallbackPasswords: readonly string[];
-    /**
-     * In-band (`ipmitool -I open` on the host whose BMC it is): no login and no password; `host`/`port` only name the
-     * BMC in ids and errors.
-     */
-    inband?: boolean;
-    /** Run ipmitool on this host over SSH: in-band on it, or (not in-band) from it as a jump host. */
-    ssh?: SshTarget;
+/** Injection points of the transports, and the slot and channel every error (login failures included) names. */
+export interface TransportOptions extends IpmitoolOptions {
+    /** Native client injection (tests). */
+    rmcp?: RmcpOptions;
+    /** The slot and channel the operation concerns. */
+    context?: Pick<FailureContext, "userId" | "channel">;
 }
 
-/** Transport options for a login: ipmitool over SSH when the login names a host, unless a launcher was injected. */
-function routed(login: BmcLogin, options: TransportOptions): TransportOptions {
-    return login.ssh && !options.launcher ? { ...options, launcher: launchOverSsh(login.ssh) } : options;
+/** Whether `login`'s sessions are ipmitool processes: in-band, from a jump host, or when the login asks for it. */
+function usesIpmitool(login: BmcLogin): boolean {
+    return !!login.inband || !!login.ssh || login.transport === "ipmitool";
+}
+
+/** Which global cap a session of `login` counts against (`shared/limiter.ts`). */
+function slotKind(login: BmcLogin): { native: boolean } {
+    return { native: !usesIpmitool(login) };
+}
+
+/**
+ * Opens a transport session for `login`: the native client over the network unless the login says ipmitool; ipmitool
+ * in-band and from a jump host (over SSH), where the native client cannot go.
+ */
+async function openTransport(login: BmcLogin, target: SessionTarget, password: string | undefined, options: TransportOptions): Promise<IpmiSession> {
+    const context: FailureContext = { host: login.host, port: login.port, username: target.username, ...options.context };
+    let session: Session;
+    if (usesIpmitool(login)) {
+        const launcher = options.launcher ?? (login.ssh ? launchOverSsh(login.ssh) : undefined);
+        session = await IpmitoolSession.open(target, password, context, { ...options, launcher });
+    } else {
+        session = await openRmcpSession(target, password ?? "", context, options.rmcp);
+    }
+    return new IpmiSession(session, context);
 }
 
 /** The pseudo-label of an in-band "login": nothing is proven by it. */
@@ -80,75 +78,6 @@ export interface OperationOptions extends TransportOptions {
      * operations queue for it.
      */
     onLocked?: () => void;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Which BMC: one address, one key
-
-/**
- * The canonical text of an IP literal, or undefined for a DNS name: every IPv4 form `inet_aton` (and so ipmitool)
- * accepts — `127.1`, `0x7f.0.0.1`, `2130706433` — becomes dotted quad, and IPv6 is compressed and lower case
- * (`0:0:0:0:0:0:0:1` → `::1`). A zone id (`fe80::1%eth0`) is kept as written, lower case.
- */
-export function canonicalIp(host: string): string | undefined {
-    if (isIPv6(host)) {
-        return host.includes("%") ? host.toLowerCase() : new URL(`http://[${host}]/`).hostname.slice(1, -1);
-    }
-    if (/^[0-9a-fA-FxX.]+$/.test(host)) {
-        try {
-            const parsed = new URL(`http://${host}/`).hostname;
-            return isIPv4(parsed) ? parsed : undefined;
-        } catch {
-            return undefined; // e.g. 1.2.3.4.5: no address; ipmitool would fail to resolve it too
-        }
-    }
-    return undefined;
-}
-
-/**
- * The login with `address` set: the address this operation's sessions contact. A DNS name is resolved here, once, so
- * the admin session, its verification login and the per-BMC lock all concern one address (the first one the system
- * resolver returns, which is the one ipmitool would have used). Through a jump host the name is the bastion's to
- * resolve, so only IP literals are canonicalised; in-band there is no address.
- */
-export async function resolveLogin(login: BmcLogin): Promise<BmcLogin> {
-    if (login.address !== undefined || login.inband) {
-        return login;
-    }
-    const literal = canonicalIp(login.host);
-    if (literal !== undefined || login.ssh) {
-        return { ...login, address: literal ?? login.host.toLowerCase() };
-    }
-    let address: string;
-    try {
-        address = (await lookup(login.host)).address;
-    } catch (e) {
-        throw new CredentialsError("BMC_DNS_FAILED", {
-            message: `the BMC host name does not resolve (${(e as NodeJS.ErrnoException).code ?? "lookup failed"})`,
-            hint: "check bmc.host (spelling, DNS search domain) or use the BMC's IP address",
-            context: { host: login.host, port: login.port },
-        });
-    }
-    return { ...login, address: canonicalIp(address) ?? address };
-}
-
-/**
- * Key of everything the process keeps per BMC: the mutex, the identity, the LAN channel, login memory. Over the
- * network it is the address actually contacted and the port, so `localhost`, `127.0.0.1` and `127.1` are one BMC. A
- * jump host's route is part of it (10.0.0.5 behind two bastions may be two BMCs). In-band, `host` is a label and the
- * port means nothing, so the key is the label and the route only.
- */
-export function bmcKey(login: Pick<BmcLogin, "host" | "port" | "ssh" | "inband" | "address">): string {
-    const via = login.ssh ? `@${hostKeyPart(login.ssh.host)}:${login.ssh.port}` : "";
-    if (login.inband) {
-        return `${login.host.toLowerCase()}${via}`;
-    }
-    return `${hostKeyPart(login.address ?? login.host)}:${login.port}${via}`;
-}
-
-function hostKeyPart(host: string): string {
-    const h = canonicalIp(host) ?? host.toLowerCase();
-    return h.includes(":") ? `[${h}]` : h;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -304,11 +233,11 @@ export async function withAdminSession<T>(
                 isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
             },
         );
-    });
+    }, slotKind(login));
 }
 
 /** The session target of a login as `username` at `privilege`. */
-function sessionTarget(login: BmcLogin, username: string, privilege: string): SessionTarget {
+function sessionTarget(login: BmcLogin, username: string, privilege: SessionPrivilege, proofOnly = false): SessionTarget {
     return {
         host: login.host,
         address: login.address,
@@ -319,12 +248,13 @@ function sessionTarget(login: BmcLogin, username: string, privilege: string): Se
         timeoutSeconds: login.timeoutSeconds,
         retries: login.retries,
         inband: login.inband,
+        ...(proofOnly ? { proofOnly } : {}),
     };
 }
 
 async function loginWithCandidates(
     login: BmcLogin,
-    privilege: string,
+    privilege: SessionPrivilege,
     username: string,
     candidates: readonly Candidate[],
     rejected: Set<string>,
@@ -336,7 +266,7 @@ async function loginWithCandidates(
         if (rejected.has(c.label)) {
             continue;
         }
-        const open = () => IpmiSession.open(target, login.inband ? undefined : c.password, routed(login, options));
+        const open = () => openTransport(login, target, login.inband ? undefined : c.password, options);
         const attempt = login.inband
             ? await open()
             : await loginAttempt(login, username, c.password, () =>
@@ -371,173 +301,6 @@ async function loginWithCandidates(
     });
 }
 
-const CHANNELS_KEY = Symbol.for("pulumi-bmc-credentials.lan-channels");
-
-type BmcRef = Pick<BmcLogin, "host" | "port" | "ssh" | "inband" | "address">;
-
-/**
- * The LAN channel found per BMC ({@link bmcKey}) and probe order in this provider process. A fleet stack manages
- * several accounts per BMC; each would otherwise spend Get Channel Info round trips on a fact that does not change
- * between them. Keyed by the probe order too: on a BMC with two LAN channels, "the first LAN channel" depends on the
- * order (HPE's profile probes 2 first), and a resource must get what it would get on its own, whichever resource ran
- * first. Forgotten when an operation on that BMC fails, so a wrong or stale answer is never reused after a problem.
- */
-function knownChannels(): Map<string, Map<string, number>> {
-    const g = globalThis as unknown as Record<symbol, Map<string, Map<string, number>> | undefined>;
-    return (g[CHANNELS_KEY] ??= new Map());
-}
-
-/** Forgets the LAN channels cached for this BMC, in every probe order (after a failure, and in tests). */
-export function forgetLanChannel(login: BmcRef): void {
-    knownChannels().delete(bmcKey(login));
-}
-
-/** The BMC's LAN channel: from this process's cache for this probe order, else detected (and cached) in `session`. */
-export async function lanChannel(session: IpmiSession, login: BmcRef, order: readonly number[] = LAN_CHANNEL_PROBE): Promise<number> {
-    const key = bmcKey(login);
-    const orderKey = order.join(",");
-    const cached = knownChannels().get(key)?.get(orderKey);
-    if (cached !== undefined) {
-        return cached;
-    }
-    const channel = await detectLanChannel(session, login, order);
-    let byOrder = knownChannels().get(key);
-    if (!byOrder) {
-        byOrder = new Map();
-        knownChannels().set(key, byOrder);
-    }
-    byOrder.set(orderKey, channel);
-    return channel;
-}
-
-/** Channels probed for the 802.3 LAN medium when the channel is not given. */
-const LAN_CHANNEL_PROBE = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-
-/**
- * The first channel whose medium is 802.3 LAN (as xCAT and vendors do: usually 1, on some HPE models 2), probing in
- * `order` (the vendor profile's: `lanChannelProbeOrder`).
- */
-export async function detectLanChannel(session: IpmiSession, ctx: { host: string; port: number }, order: readonly number[] = LAN_CHANNEL_PROBE): Promise<number> {
-    for (const ch of order) {
-        const [r] = await session.run([getChannelInfo(ch)]);
-        if (r.ok && r.data.length >= 2 && decodeChannelInfo(r.data).isLan) {
-            return ch;
-        }
-        // A stall or a passing error (0xC0 busy, 0xFF unspecified: a BMC whose controller is down answers every
-        // command with it) says nothing about the channel: report it, and let the operation retry, instead of
-        // probing on and blaming a missing LAN channel.
-        if (!r.ok && r.error.transient) {
-            throw r.error;
-        }
-    }
-    throw new CredentialsError("BMC_NO_LAN_CHANNEL", {
-        message: "no 802.3 LAN channel found on channels 1-11",
-        hint: "set channel explicitly to the BMC's LAN channel number",
-        context: ctx,
-    });
-}
-
-/** One slot as the BMC reports it. An empty name means the slot is free. */
-export interface SlotState {
-    name: string;
-    access: UserAccess;
-}
-
-/** Reads one slot: Get User Access + Get User Name (never `user list`). */
-export async function readSlot(session: IpmiSession, channel: number, userId: number): Promise<SlotState> {
-    const access = decodeUserAccess(await session.one(getUserAccess(channel, userId)));
-    const [nameResult] = await session.run([getUserName(userId)]);
-    if (!nameResult.ok) {
-        // Lenovo XCC answers 0xCC for empty slots.
-        if (nameResult.error.context.completionCode === "0xcc") {
-            return { name: "", access };
-        }
-        throw nameResult.error;
-    }
-    return { name: decodeUserName(nameResult.data), access };
-}
-
-/**
- * Whether a slot is an administrator that can log in over this channel: a name, administrator privilege, IPMI
- * messaging on, and not reported disabled. (BMCs that do not report enable status fold it into IPMI messaging.)
- */
-export function isActiveAdministrator(slot: SlotState): boolean {
-    return slot.name !== "" && slot.access.privilege === "administrator" && slot.access.ipmiMessaging && slot.access.enableStatus !== "disabled";
-}
-
-/**
- * True when some slot other than `except` on `channel` is an active administrator. Reads access first and the name
- * only for administrator candidates, and stops at the first one found.
- */
-export async function anotherAdministrator(session: IpmiSession, channel: number, except: number, maxUsers: number): Promise<boolean> {
-    for (let id = 2; id <= maxUsers; id++) {
-        if (id === except) {
-            continue;
-        }
-        const [a] = await session.run([getUserAccess(channel, id)]);
-        if (!a.ok) {
-            throw a.error;
-        }
-        const access = decodeUserAccess(a.data);
-        if (access.privilege !== "administrator" || !access.ipmiMessaging || access.enableStatus === "disabled") {
-            continue;
-        }
-        const [n] = await session.run([getUserName(id)]);
-        if (n.ok && isActiveAdministrator({ name: decodeUserName(n.data), access })) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/** Result of looking for a slot by name. */
-export interface SlotSearch {
-    /** The slot holding the name, if any. */
-    match?: number;
-    /** The lowest empty slot at or above `firstFree`, if any. */
-    free?: number;
-    maxUsers: number;
-}
-
-/** Vendor knowledge for {@link findSlot}. */
-export interface SlotSearchOptions {
-    /** Names the firmware reports for unused slots besides the empty one (HPE: "(Empty User)"). */
-    emptyNames?: readonly string[];
-    /** Highest slot the vendor manages, when lower than what the BMC reports (Dell: 16). */
-    maxUsers?: number;
-}
-
-/**
- * Looks for `username` in slots 2..max and notes the lowest empty slot at or above `firstFree` (3 by default: slot 2
- * is every vendor's default administrator). Slot 1, the anonymous user, is never considered.
- */
-export async function findSlot(session: IpmiSession, channel: number, username: string, firstFree = 3, vendor: SlotSearchOptions = {}): Promise<SlotSearch> {
-    const reported = decodeUserAccess(await session.one(getUserAccess(channel, 2))).maxUsers;
-    const maxUsers = Math.min(reported, vendor.maxUsers ?? reported);
-    let free: number | undefined;
-    for (let id = 2; id <= maxUsers; id++) {
-        const [r] = await session.run([getUserName(id)]);
-        let name: string;
-        if (r.ok) {
-            name = decodeUserName(r.data);
-        } else if (r.error.context.completionCode === "0xcc") {
-            name = "";
-        } else {
-            throw r.error;
-        }
-        if (name === username) {
-            return { match: id, free, maxUsers };
-        }
-        if (vendor.emptyNames?.includes(name)) {
-            name = "";
-        }
-        if (name === "" && id >= firstFree && free === undefined) {
-            free = id;
-        }
-    }
-    return { free, maxUsers };
-}
-
 /** Outcome of logging in as a user to prove its password. */
 export type ProbeOutcome = "ok" | "bad-password" | "no-such-user";
 
@@ -556,7 +319,7 @@ export async function probeLogin(
     unresolved: BmcLogin,
     username: string,
     password: string,
-    sessionPrivilege: string,
+    sessionPrivilege: SessionPrivilege,
     options: TransportOptions & { ownSlot?: boolean } = {},
 ): Promise<ProbeOutcome> {
     registerSecrets(password);
@@ -566,6 +329,7 @@ export async function probeLogin(
         const result = await withSessionSlot(bmcKey(login), (holdSlot) => probeOnce(login, username, password, sessionPrivilege, options, holdSlot), {
             global: !inSlot,
             waitForTails: inSlot,
+            ...slotKind(login),
         });
         if (result === "bad-password") {
             recordRejection(login, username, password);
@@ -579,7 +343,7 @@ async function probeOnce(
     login: BmcLogin,
     username: string,
     password: string,
-    sessionPrivilege: string,
+    sessionPrivilege: SessionPrivilege,
     options: TransportOptions,
     holdSlot: (closing: Promise<unknown>) => void,
 ): Promise<ProbeOutcome> {
@@ -587,16 +351,69 @@ async function probeOnce(
         return testPasswordInband(login, password, options);
     }
     try {
-        const session = await IpmiSession.open(sessionTarget(login, username, sessionPrivilege), password, routed(login, options));
+        // Proof only: the login is the proof, no command follows (the native client skips Set Session Privilege).
+        const session = await openTransport(login, sessionTarget(login, username, sessionPrivilege, true), password, options);
         // The login is the proof; Close Session (one more round trip) finishes in the background.
         holdSlot(session.close());
         return "ok";
     } catch (e) {
-        if (isCredentialsError(e, "BMC_LOGIN_REJECTED")) {
+        // A refused password or name answers the probe; anything else (a key-exchange mismatch, no answer) does not.
+        if (isCredentialsError(e, "BMC_LOGIN_REJECTED") && (e.context.reason === "password" || e.context.reason === "user")) {
             return e.context.reason === "password" ? "bad-password" : "no-such-user";
         }
         throw e;
     }
+}
+
+/** What {@link withUserSession} found: the login refused, or accepted and what the session did (or how it failed). */
+export type UserSessionResult<T> = { outcome: "bad-password" | "no-such-user" } | { outcome: "ok"; value: T } | { outcome: "ok"; error: unknown };
+
+/**
+ * One session as the managed account itself (not the administrator), at its own privilege, holding the BMC's mutex and
+ * session slots like an operation's session: the login proves the password exactly as {@link probeLogin} does (once,
+ * never beside another attempt with the same password, never after a rejection of it in this process), and the open
+ * session then runs `fn` (an operator may read its own slot). A refused login answers like the probe; any other
+ * failure to log in (no answer, a privilege the BMC will not grant) is thrown. Over the network only.
+ */
+export async function withUserSession<T>(
+    unresolved: BmcLogin,
+    username: string,
+    password: string,
+    privilege: SessionPrivilege,
+    options: TransportOptions,
+    fn: (session: IpmiSession) => Promise<T>,
+): Promise<UserSessionResult<T>> {
+    registerSecrets(password);
+    const login = await resolveLogin(unresolved);
+    return withBmcSession(bmcKey(login), async (holdSlot) => {
+        const attempt = await loginAttempt(login, username, password, async () => {
+            try {
+                return await openTransport(login, sessionTarget(login, username, privilege), password, options);
+            } catch (e) {
+                if (isCredentialsError(e, "BMC_LOGIN_REJECTED") && e.context.reason === "password") {
+                    recordRejection(login, username, password);
+                    return "bad-password" as const;
+                }
+                if (isCredentialsError(e, "BMC_LOGIN_REJECTED") && e.context.reason === "user") {
+                    return "no-such-user" as const;
+                }
+                throw e;
+            }
+        });
+        if (attempt === ALREADY_REJECTED) {
+            return { outcome: "bad-password" };
+        }
+        if (typeof attempt === "string") {
+            return { outcome: attempt };
+        }
+        try {
+            return { outcome: "ok", value: await fn(attempt) };
+        } catch (error) {
+            return { outcome: "ok", error };
+        } finally {
+            holdSlot(attempt.close());
+        }
+    }, slotKind(login));
 }
 
 /**
@@ -612,7 +429,7 @@ async function testPasswordInband(login: BmcLogin, password: string, options: Tr
         });
     }
     // Only what names the BMC: the session object never holds the login's passwords or SSH credentials.
-    const session = await IpmiSession.open(sessionTarget(login, "", "ADMINISTRATOR"), undefined, routed(login, options));
+    const session = await openTransport(login, sessionTarget(login, "", "ADMINISTRATOR"), undefined, options);
     try {
         const [r] = await session.run([testUserPassword(userId, password)]);
         if (r.ok) {

@@ -8,9 +8,11 @@
  * provider's memory and error paths, so the provider asks once itself and caches the answer.
  */
 
-import { isCredentialsError } from "../../shared/errors";
-import { BmcLogin, OperationOptions, bmcKey, forgetLanChannel, resolveLogin, withAdminSession } from "./bmc";
-import { decodeDeviceId, getDeviceId } from "./codec";
+import { isCredentialsError } from "../shared/errors";
+import { forgetLanChannel } from "./accounts";
+import { OperationOptions, withAdminSession } from "./login";
+import { BmcLogin, bmcKey, resolveLogin } from "./target";
+import { decodeDeviceId, getDeviceId } from "./commands";
 import type { IpmiSession } from "./session";
 import { VendorName, VendorProfile, profileFor, profileNamed } from "./vendors";
 
