@@ -2,27 +2,15 @@
 // `bmc-credentials users|verify --protocol redfish` as an operator runs it: a real process against the lab's Redfish
 // face, the password from the environment or a file (never argv), the certificate pinned.
 const assert = require("node:assert/strict");
-const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { startRedfishBmc } = require("../lab/redfish-lab");
 
-const CLI = path.resolve(__dirname, "../../dist/cli/main.js");
+const { runCli: cli } = require("../lab/cli-process");
+
 const ADMIN_PW = "Sentinel-Cli-4f8";
 const OPS_PW = "Sentinel-Ops-9v1";
-
-/** The CLI as a child process; async, because this process serves the lab it talks to. */
-function cli(args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
-}
 
 describe("sim: bmc-credentials --protocol redfish", function () {
   this.timeout(60000);
@@ -84,6 +72,7 @@ describe("sim: bmc-credentials --protocol redfish", function () {
       [["users", ...target], /no insecure mode/],
       [["users", ...target, "--tls-fingerprint", "abc"], /64 hex digits/],
       [["users", ...target, "--tls-fingerprint", bmc.fingerprint, "--cipher-suite", "17"], /--cipher-suite is an IPMI option/],
+      [["users", ...target, "--tls-fingerprint", bmc.fingerprint, "--transport", "native"], /--transport is an IPMI option/],
       [["users", ...target, "--tls-fingerprint", bmc.fingerprint, "--tls-ca-file", "/nonexistent"], /exactly one/],
       [["factory-reset", ...target, "--vendor", "supermicro", "--yes", "--tls-fingerprint", bmc.fingerprint], /no Redfish form/],
       [["users", "--protocol", "soap", "--host", "127.0.0.1"], /--protocol must be "redfish"/],
