@@ -80,6 +80,16 @@ describe("unit: bmc.transport", () => {
     assert.equal((await checked(redfishBmc)).bmc.transport, undefined);
   });
 
+  it("old state with neither protocol nor transport: no diff through the provider, against inputs without them or with the defaults", async () => {
+    const old = await outsWith(lan);
+    delete old.bmc.transport;
+    delete old.bmc.protocol;
+    for (const bmc of [lan, { ...lan, protocol: "ipmi" }, { ...lan, transport: "native" }, { ...lan, protocol: "ipmi", transport: "native" }]) {
+      const r = await bmcUserProvider.diff("id", old, await checked(bmc));
+      assert.equal(r.changes, false, `${JSON.stringify(bmc)}: ${JSON.stringify(r)}`);
+    }
+  });
+
   it("moving an IPMI resource (old state without protocol or transport) to Redfish is a replacement, not a transport update", async () => {
     const old = await outsWith(lan);
     delete old.bmc.transport;
