@@ -548,6 +548,41 @@ for (const flavour of FLAVOURS) {
   });
 }
 
+describe("sim: BmcUser over Redfish — the last enabled Administrator (DMTF personality)", function () {
+  this.timeout(60000);
+  let bmc;
+  before(async () => {
+    bmc = await startRedfishBmc("dmtf", { adminPassword: ADMIN_PW });
+  });
+  after(() => bmc.stop());
+
+  it("is neither demoted nor deleted while the login account manages users through another role; allowSelfLockout lets it go", async () => {
+    const admin = (overrides = {}) => checked({ bmc: bmc.connection(), username: "ops", password: OPS_PW, privilege: "administrator", ...overrides });
+    const c = await watched(async () => provider.create(await admin()));
+    // The login account becomes an Operator that may still manage accounts (a custom role on real firmware): "ops" is
+    // now the only enabled Administrator.
+    bmc.service.faults.userManagerRoles = ["Operator"];
+    setPrivilege(bmc, bmc.admin.slot, "operator");
+    try {
+      const accountWrites = () => bmc.service.log.filter((e) => (e.method === "PATCH" || e.method === "DELETE") && e.path.includes("/Accounts/")).length;
+      const writesBefore = accountWrites();
+      const demote = await failure(async () => provider.update(c.id, c.outs, await admin({ privilege: "operator" })));
+      assert.ok(isCredentialsError(demote, "SELF_LOCKOUT_REFUSED"), demote.message);
+      assert.match(demote.message, /last enabled Administrator/);
+      const remove = await failure(() => provider.delete(c.id, c.outs));
+      assert.ok(isCredentialsError(remove, "SELF_LOCKOUT_REFUSED"), remove.message);
+      assert.equal(accountWrites(), writesBefore, "no account was written");
+      assert.equal(bmc.account("ops").access[bmc.table.policy.channels[0]].privilege, "administrator");
+      const u = await watched(async () => provider.update(c.id, c.outs, await admin({ privilege: "operator", allowSelfLockout: true })));
+      assert.equal(u.outs.privilege, "operator");
+      assert.equal(bmc.account("ops").access[bmc.table.policy.channels[0]].privilege, "operator");
+    } finally {
+      setPrivilege(bmc, bmc.admin.slot, "administrator");
+      bmc.service.faults.userManagerRoles = undefined;
+    }
+  });
+});
+
 describe("sim: BmcUser over Redfish — the sentinel scan", () => {
   it("ran on every operation of the matrix", () => {
     assert.ok(scan.checks > FLAVOURS.length * 40, `only ${scan.checks} sentinel checks`);

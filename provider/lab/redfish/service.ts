@@ -141,9 +141,11 @@ export class RedfishService {
      * Faults a test can ask for: `omitEtags` serves no ETag (header or `@odata.etag`) — firmware that enforces If-Match
      * without offering a tag; `firstLoginChange` marks every account an administrator creates or gives a password as
      * having to change it (XCC's PasswordChangeOnFirstAccess); `hideAllow` sends no `Allow` header (firmware that
-     * leaves clients to infer the account model).
+     * leaves clients to infer the account model); `userManagerRoles` lets accounts of these roles manage accounts as
+     * an Administrator does (iDRAC's custom privileges, bmcweb's ConfigureUsers on another role), so the login account
+     * need not be an Administrator itself.
      */
-    faults: { omitEtags?: boolean; firstLoginChange?: boolean; hideAllow?: boolean } = {};
+    faults: { omitEtags?: boolean; firstLoginChange?: boolean; hideAllow?: boolean; userManagerRoles?: readonly string[] } = {};
     /** Called before each request is handled (to change the table between a client's GET and PATCH, say). */
     beforeRequest?: (req: { method: string; path: string }) => void;
     /** Called after each request is handled, with its log entry. */
@@ -858,7 +860,8 @@ export class RedfishService {
     }
 
     private caller(kind: "basic" | "session", slot: number, session?: Session): Caller {
-        const admin = this.roleOf(slot) === "Administrator";
+        const role = this.roleOf(slot);
+        const admin = role === "Administrator" || (this.faults.userManagerRoles?.includes(role) ?? false);
         const changeRequired = this.defaultPasswordSlots.has(slot) || this.extrasOf(slot).passwordChangeRequired;
         return { kind, slot, user: this.table.name(slot).toString("latin1"), session, admin, changeRequired };
     }
