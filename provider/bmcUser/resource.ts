@@ -1,10 +1,12 @@
 /**
- * `BmcUser`: an IPMI user account on a BMC, converged over RMCP+ (IPMI v2.0 LAN) with ipmitool.
+ * `BmcUser`: a user account on a BMC, converged over IPMI v2.0 LAN (RMCP+ spoken by the provider itself, or ipmitool;
+ * `bmc.transport`) or, with `bmc.protocol: "redfish"`, over the BMC's Redfish AccountService (HTTPS, certificate pinned).
  *
  * `pulumi up` creates or adopts the account and sets its name, password, privilege on the LAN channel, access flags and
  * enable state in one BMC session, reads the slot back, then proves the password by logging in as the user.
  * `pulumi refresh` reads only the managed slot and re-proves the password, so drift in any field shows up.
- * `pulumi destroy` disables the account, removes its access, scrambles its password and clears its name.
+ * `pulumi destroy` disables the account, removes its access, scrambles its password and clears its name (over Redfish:
+ * DELETE on services that create accounts by POST).
  */
 
 import * as pulumi from "@pulumi/pulumi";
@@ -65,7 +67,8 @@ export interface BmcConnectionArgs {
      * What carries the sessions: `"native"` (RMCP+ spoken by the provider itself over UDP; no ipmitool needed) or
      * `"ipmitool"` (one ipmitool process per session). Default: `"native"` for a BMC reached over the network from
      * here; in-band (`inband`, `ssh`) and jump-host (`via`) routes always use ipmitool (the kernel's IPMI device; an
-     * SSH channel carries TCP, not UDP), and refuse `"native"`. Changing it is an update, never a replacement.
+     * SSH channel carries TCP, not UDP), and refuse `"native"`. Changing it is an update, never a replacement. IPMI
+     * only: with `protocol: "redfish"` it is refused (Redfish always runs over HTTPS from the provider process).
      */
     transport?: pulumi.Input<"native" | "ipmitool">;
     /**
