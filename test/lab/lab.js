@@ -124,7 +124,7 @@ class SimulatedBmc {
       username: this.admin.username,
       password: this.admin.password,
       cipherSuite: 3, // ipmi_sim has no SHA-256 suites (cipher 17 cannot be shown here)
-      timeoutSeconds: 1,
+      timeoutSeconds: 2, // a loaded 2-core CI machine stalls ipmi_sim and the provider for over a second at times
       retries: 1,
       transport: TRANSPORT, // the tier's transport (test/lab/transport.js)
       ...extra,

@@ -50,6 +50,10 @@ describe("sim: vendor profiles", function () {
     return p;
   }
 
+  // Counted runs wait up to 5 s per request: a retransmission after a stall of the loaded test machine would be
+  // counted as protocol traffic (seen at load 16 with the lab's usual 1 s: 81 vs 144 datagrams).
+  const COUNTED = { timeoutSeconds: 5 };
+
   /** Datagrams sent towards the BMC while `fn` runs. */
   async function sent(proxy, fn) {
     await proxy.settled();
@@ -94,7 +98,7 @@ describe("sim: vendor profiles", function () {
   it("Get Device ID is sent once per BMC per process, inside the operation's session, and again after a rejected login", async () => {
     const bmc = bmcs.generic;
     const proxy = await proxyFor(bmc);
-    const conn = bmc.connection({ port: proxy.listenPort });
+    const conn = bmc.connection({ port: proxy.listenPort, ...COUNTED });
     const inputs = await checked({ bmc: conn, username: "counted", password: PW, privilege: "user", verifyPassword: "off" });
     const { result: created } = await sent(proxy, () => provider.create(inputs));
     assert.equal(created.outs.vendor, "generic");
@@ -118,7 +122,7 @@ describe("sim: vendor profiles", function () {
     const create = async (username, vendorProfile) => {
       // The LAN channel is cached per BMC: forget it, so that each create probes in its profile's order.
       forgetLanChannel({ host: "127.0.0.1", port: proxy.listenPort });
-      return sent(proxy, async () => provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort }), username, password: PW, privilege: "user", vendorProfile })));
+      return sent(proxy, async () => provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort, ...COUNTED }), username, password: PW, privilege: "user", vendorProfile })));
     };
     await create("warmup", "auto"); // reads the identity for this address
     const hpeOrder = await create("hpefirst", "auto");
@@ -134,7 +138,7 @@ describe("sim: vendor profiles", function () {
     const bmc = bmcs.supermicro;
     const proxy = await proxyFor(bmc);
     const create = async (username, vendorProfile) =>
-      sent(proxy, async () => provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort }), username, password: PW, privilege: "operator", vendorProfile })));
+      sent(proxy, async () => provider.create(await checked({ bmc: bmc.connection({ port: proxy.listenPort, ...COUNTED }), username, password: PW, privilege: "operator", vendorProfile })));
     await create("smcwarm", "auto");
     const smc = await create("smcorder", "auto");
     const generic = await create("genorder", "generic");
