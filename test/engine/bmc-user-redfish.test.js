@@ -5,11 +5,9 @@
 // certificate.
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const path = require("node:path");
 const { startRedfishBmc } = require("../lab/redfish-lab");
-const { installConsumer, removeConsumer, registrations } = require("../harness/consumer");
 const { UNKNOWN, isSecret, reveal } = require("../harness/engine");
-const { stackSession } = require("../harness/session");
+const { opsStack } = require("../harness/session");
 const { assertNoSentinel } = require("../harness/secrets");
 
 const ADMIN_PW = "Sentinel-Adm-7r2";
@@ -20,21 +18,16 @@ const SENTINELS = [ADMIN_PW, USER_PW, NEW_PW, OOB_PW];
 
 describe("engine: BmcUser over Redfish through the dynamic-provider process (iDRAC9 personality)", function () {
   this.timeout(120000);
-  let bmc, dir, program, urn, statePath, session, withEngine, engine;
+  let bmc, stack, program, urn, statePath, session, withEngine, engine;
 
   before(async () => {
     bmc = await startRedfishBmc("idrac9", { adminPassword: ADMIN_PW });
-    dir = installConsumer();
-    statePath = path.join(dir, "state.json");
-    session = stackSession({ programDir: dir, statePath, sentinels: SENTINELS });
-    ({ run: withEngine, engine } = session);
-    const ops = (args = {}) => [{ kind: "BmcUser", name: "ops", args: { bmc: bmc.connection(), username: "ops", password: USER_PW, privilege: "operator", ...args } }];
-    program = registrations(dir, { base: ops(), moved: ops({ userId: 5 }), rotated: ops({ userId: 5, password: NEW_PW }) });
-    urn = engine().urn(program.base[0]);
+    stack = opsStack({ connection: bmc.connection(), password: USER_PW, sentinels: SENTINELS, variants: { moved: { userId: 5 }, rotated: { userId: 5, password: NEW_PW } } });
+    ({ program, urn, statePath, session, withEngine, engine } = stack);
   });
   after(async () => {
     await bmc.stop();
-    removeConsumer(dir);
+    stack?.remove();
   });
 
   it("preview: Check and Diff only, with unknowns; nothing reaches the BMC or the state", async () => {
