@@ -21,7 +21,9 @@ describe("unit: ipmitool failure classification", () => {
     ["Address lookup for nonexistent.invalid failed\nCould not open socket!\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_DNS_FAILED", false],
     ["Error in open session response message : invalid authentication algorithm\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_CIPHER_REFUSED", false],
     ["ipmitool: lanplus.c:1839: ipmi_lanplus_build_v2x_msg: Assertion '0' failed.", "BMC_CIPHER_REFUSED", false],
-    ["Set Session Privilege Level to ADMINISTRATOR failed", "BMC_INSUFFICIENT_PRIVILEGE", false],
+    // ipmitool 1.8.19 lanplus.c: a refusal prints the completion code after a colon; no answer prints nothing after "failed".
+    ["Set Session Privilege Level to ADMINISTRATOR failed: Unknown (0x81)\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_INSUFFICIENT_PRIVILEGE", false],
+    ["Set Session Privilege Level to ADMINISTRATOR failed\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_TIMEOUT", true],
     ["something nobody has seen before", "IPMITOOL_FAILED", false],
   ];
   for (const [text, code, transient, reason] of cases) {
