@@ -29,7 +29,7 @@ import { BmcLogin, resolveLogin } from "../ipmi/target";
 import type { IpmiSession } from "../ipmi/session";
 import { BmcIdentity, identify, identityKey, withIdentifiedSession } from "../ipmi/identity";
 import { VendorProfile, lanChannelProbeOrder } from "../ipmi/vendors";
-import { isEmptyName, normaliseSlot, scramblePassword, slotLimit, vendorRuleError, vendorRuleFailures } from "./vendorRules";
+import { isEmptyName, normaliseSlot, scramblePassword, slotLimit, slotRangeFailure, vendorRuleError, vendorRuleFailures } from "./vendorRules";
 import {
     BmcUserOutputs,
     LoginProbe,
@@ -446,19 +446,19 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         // The name first: an empty slot needs nothing more before it is written (one request, not two); its range is
         // the vendor's known limit here, and the BMC's own (Get User Access) in the read-back. A name, or a refusal to
         // say one (out of range, Lenovo's 0xCC), needs the whole slot.
-        const name = inputs.userId <= (profile.maxUsers ?? Infinity) ? await readSlotName(session, inputs.userId) : undefined;
+        const outOfRange = slotRangeFailure(inputs.userId, profile);
+        if (outOfRange) {
+            // The vendor's firmware manages fewer slots than IPMI allows (Dell: 16): say so before the BMC's 0xC9.
+            throw vendorRuleError([outOfRange], profile, ctx);
+        }
+        const name = await readSlotName(session, inputs.userId);
         if (name !== undefined && isEmptyName(name, profile)) {
             return { slot: inputs.userId, empty: true };
         }
         const live = await readLive(session, channel, inputs.userId, profile);
         const max = slotLimit(live.access.maxUsers, profile);
         if (inputs.userId > max) {
-            const whose = max < live.access.maxUsers ? `${profile.name} BMCs' ${max} user slots (${profile.sources[0]})` : `this BMC's ${max} user slots`;
-            throw new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
-                message: `userId ${inputs.userId} is above ${whose}`,
-                hint: `choose a userId from 2 to ${max}, or omit userId to use the lowest free slot`,
-                context: ctx,
-            });
+            throw slotOutOfRange(inputs.userId, `this BMC's ${max} user slots`, max, ctx);
         }
         if (!isEmptySlot(live.name) && live.name !== inputs.username) {
             throw slotTaken(inputs, channel, inputs.userId);
@@ -477,6 +477,14 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         });
     }
     return { slot: found.free };
+}
+
+function slotOutOfRange(userId: number, whose: string, max: number, context: Record<string, string | number | undefined>): CredentialsError {
+    return new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
+        message: `userId ${userId} is above ${whose}`,
+        hint: `choose a userId from 2 to ${max}, or omit userId to use the lowest free slot`,
+        context: { ...context, slot: userId },
+    });
 }
 
 function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): CredentialsError {

@@ -16,7 +16,7 @@ const PW16 = "Vendor-Lab-Op16!"; // 16 bytes for Supermicro
 const PW20 = "Vendor-Lab-Obmc-20b!";
 const SENTINELS = [PW, PW16, PW20];
 const { checked, op } = providerScan(SENTINELS);
-const FACTORY = { supermicro: "ADMIN", dell: "calvin", hpe: "Label123", lenovo: "PASSW0RD", openbmc: "0penBmc" };
+const FACTORY = { supermicro: "ADMIN", dell: "calvin", hpe: "Label123", lenovo: "PASSW0RD", openbmc: "0penBmc", generic: "ADMIN" };
 
 const create = (inputs) => op(() => provider.create(inputs));
 
@@ -73,14 +73,24 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     assert.equal(result.outs.enabled, false);
   });
 
-  it("dell: 16 slots as the BMC reports them; slot 17 fails before anything is written, naming the slot", async () => {
+  it("dell: userId 17 is refused at check (vendorProfile: dell) and, detected, before anything is written, naming userId and the 16 slots", async () => {
     const b = by.dell;
-    const far = await create(await checked({ bmc: connection(b), userId: 17, username: "far", password: PW, privilege: "user" }));
-    // Today the provider reads slot 17 first and reports the BMC's 0xC9 (parameter out of range) as BMC_COMMAND_REJECTED;
-    // its own slot-limit refusals would be BMC_SLOT_OUT_OF_RANGE or BMC_VENDOR_RULE. Any of them leaves the BMC as it was.
-    assert.ok(["BMC_SLOT_OUT_OF_RANGE", "BMC_VENDOR_RULE", "BMC_COMMAND_REJECTED"].includes(far.error?.code), far.error?.message);
-    assert.match(far.error.message, /slot=17/);
+    const inputs = { bmc: connection(b), userId: 17, username: "far", password: PW, privilege: "user" };
+    const { failures } = await provider.check({}, { ...inputs, vendorProfile: "dell" });
+    assert.deepEqual(failures.map((f) => f.property), ["userId"]);
+    assert.match(failures[0].reason, /userId 17 is above dell BMCs' 16 user slots/);
+    const far = await create(await checked(inputs));
+    assert.equal(far.error?.code, "BMC_VENDOR_RULE", far.error?.message);
+    assert.match(far.error.message, /userId: userId 17 is above dell BMCs' 16 user slots/);
     assert.equal(b.accounts().length, 16);
+    assert.equal(b.account("far"), undefined);
+  });
+
+  it("generic: a userId beyond the slots only the BMC knows (0xC9) is BMC_SLOT_OUT_OF_RANGE naming userId, nothing written", async () => {
+    const b = by.generic; // 15 slots, which the provider's generic profile does not know of
+    const far = await create(await checked({ bmc: connection(b), userId: 16, username: "far", password: PW, privilege: "user" }));
+    assert.equal(far.error?.code, "BMC_SLOT_OUT_OF_RANGE", far.error?.message);
+    assert.match(far.error.message, /userId 16 is beyond this BMC's user slots/);
     assert.equal(b.account("far"), undefined);
   });
 

@@ -55,6 +55,17 @@ describe("unit: ipmitool failure classification", () => {
     for (const t of ["c0", "c3", "ff"]) assert.equal(classifyCommandFailure(line(t), "x", ctx).transient, true);
   });
 
+  it("0xC9 on a user-management command names the userId it addressed; elsewhere it stays a rejected command", () => {
+    const codec = require("../../dist/ipmi/commands");
+    for (const c of [codec.setUserName(17, "far"), codec.getUserName(17), codec.getUserAccess(1, 17), codec.setUserPassword(17, "Abcdefgh-1")]) {
+      const e = completionError(0xc9, c.label, ctx, c);
+      assert.equal(e.code, "BMC_SLOT_OUT_OF_RANGE", c.label);
+      assert.match(e.message, /userId 17 is beyond this BMC's user slots/);
+      assert.equal(e.context.slot, 17);
+    }
+    assert.equal(completionError(0xc9, "Get Channel Info", ctx, codec.getChannelInfo(9)).code, "BMC_COMMAND_REJECTED");
+  });
+
   it("a raw failure without rsp= is no completion code: the BMC did not answer", () => {
     assert.equal(completionCodeOf("Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x44)"), undefined);
     assert.equal(completionCodeOf("Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x44 rsp=0xcc): x"), 0xcc);

@@ -148,6 +148,14 @@ describe("unit: vendor rules for BmcUser", () => {
     assert.equal(rules.slotLimit(63, generic), 63);
   });
 
+  it("a userId beyond Dell's 16 slots is a vendor rule failure naming userId and the count; other profiles leave the range to the BMC", () => {
+    const [f] = rules.vendorRuleFailures({ username: "far", password: "Abcdefgh-1", userId: 17 }, dell);
+    assert.equal(f.property, "userId");
+    assert.match(f.reason, /userId 17 is above dell BMCs' 16 user slots/);
+    assert.deepEqual(rules.vendorRuleFailures({ username: "far", password: "Abcdefgh-1", userId: 16 }, dell), []);
+    assert.deepEqual(rules.vendorRuleFailures({ username: "far", password: "Abcdefgh-1", userId: 40 }, generic), []);
+  });
+
   it("the scrambled password of a deleted account meets each vendor's cap and policy", () => {
     for (const p of [smc, dell, hpe, lenovo, openbmc, generic]) {
       for (let i = 0; i < 50; i++) {
