@@ -449,7 +449,7 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         const outOfRange = slotRangeFailure(inputs.userId, profile);
         if (outOfRange) {
             // The vendor's firmware manages fewer slots than IPMI allows (Dell: 16): say so before the BMC's 0xC9.
-            throw vendorRuleError([outOfRange], profile, ctx);
+            throw new CredentialsError("BMC_SLOT_OUT_OF_RANGE", { message: outOfRange.reason, hint: "nothing was written", context: { ...ctx, slot: inputs.userId, vendor: profile.name } });
         }
         const name = await readSlotName(session, inputs.userId);
         if (name !== undefined && isEmptyName(name, profile)) {
@@ -740,7 +740,8 @@ function vendorOutputs(identity: BmcIdentity): VendorOutputs {
  * alone does not fail for a password the firmware already holds.
  */
 function enforceVendorRules(inputs: BmcUserInputs, profile: VendorProfile, slot: number | undefined, passwordWritten = true): void {
-    const failures = vendorRuleFailures(inputs, profile, slot).filter((f) => passwordWritten || f.property !== "password");
+    // The slot range is resolveSlot's to report (BMC_SLOT_OUT_OF_RANGE, as when only the BMC knows it).
+    const failures = vendorRuleFailures(inputs, profile, slot).filter((f) => f.property !== "userId" && (passwordWritten || f.property !== "password"));
     if (failures.length > 0) {
         throw vendorRuleError(failures, profile, { host: inputs.bmc.host, port: inputs.bmc.port, slot });
     }

@@ -14,7 +14,8 @@ const { requirePeers, ipmitoolLogin } = require("./clients");
 const PW = "Vendor-Lab-Ops-47!"; // 18 bytes; the four classes every personality wants
 const PW16 = "Vendor-Lab-Op16!"; // 16 bytes for Supermicro
 const PW20 = "Vendor-Lab-Obmc-20b!";
-const SENTINELS = [PW, PW16, PW20];
+const PW3 = "VendorLabOps3cls"; // 16 bytes: upper, lower and digit, no special character
+const SENTINELS = [PW, PW16, PW20, PW3];
 const { checked, op } = providerScan(SENTINELS);
 const FACTORY = { supermicro: "ADMIN", dell: "calvin", hpe: "Label123", lenovo: "PASSW0RD", openbmc: "0penBmc", generic: "ADMIN" };
 
@@ -80,8 +81,8 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     assert.deepEqual(failures.map((f) => f.property), ["userId"]);
     assert.match(failures[0].reason, /userId 17 is above dell BMCs' 16 user slots/);
     const far = await create(await checked(inputs));
-    assert.equal(far.error?.code, "BMC_VENDOR_RULE", far.error?.message);
-    assert.match(far.error.message, /userId: userId 17 is above dell BMCs' 16 user slots/);
+    assert.equal(far.error?.code, "BMC_SLOT_OUT_OF_RANGE", far.error?.message);
+    assert.match(far.error.message, /userId 17 is above dell BMCs' 16 user slots/);
     assert.equal(b.accounts().length, 16);
     assert.equal(b.account("far"), undefined);
   });
@@ -102,5 +103,18 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     const long = await create(await checked({ bmc: connection(b), username: "long", password: PW, privilege: "user" }));
     assert.equal(long.error?.code, "BMC_VENDOR_RULE");
     assert.equal(b.account("long"), undefined, "nothing written");
+  });
+
+  it("supermicro: a password with 3 of the 4 character classes is refused by the provider's rule (at check with vendorProfile: supermicro, else before any write), as the firmware would refuse it", async () => {
+    const b = by.supermicro;
+    const inputs = { bmc: connection(b), username: "three", password: PW3, privilege: "user" };
+    const { failures } = await provider.check({}, { ...inputs, vendorProfile: "supermicro" });
+    assert.deepEqual(failures.map((f) => f.property), ["password"]);
+    const three = await create(await checked(inputs));
+    assert.equal(three.error?.code, "BMC_VENDOR_RULE", three.error?.message);
+    assert.equal(three.error.id, undefined, "no partial failure: nothing was written");
+    assert.equal(b.account("three"), undefined, "not even the name");
+    // The lab's firmware reads the policy the same way: its account store refuses that password on ADMIN's slot.
+    assert.notEqual(b.table.setPassword(2, PW3, 16), "ok");
   });
 });
