@@ -51,7 +51,7 @@ export function passwordRuleFailures(password: string, profile: VendorProfile, p
             out.push({
                 property,
                 reason:
-                    `${profile.name} firmware requires at least ${policy.requiredClasses} of: ${CLASSES.map(([n]) => n).join(", ")} ` +
+                    `${profile.name} firmware requires ${policy.requiredClasses >= CLASSES.length ? "each" : `at least ${policy.requiredClasses}`} of: ${CLASSES.map(([n]) => n).join(", ")} ` +
                     `(${policy.source}); non-compliant passwords are refused or reset by firmware updates`,
             });
         }

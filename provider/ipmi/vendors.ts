@@ -70,8 +70,13 @@ export const PROFILES: readonly VendorProfile[] = [
         passwordPolicy: {
             minLength: 8,
             maxLength: 16,
-            requiredClasses: 3,
-            source: "8-16 characters, 3 of upper/lower/digit/special: truenas/middleware#9429 (IPMI on Supermicro boards), fwupd/fwupd#5129",
+            // All four, the stricter of the two public readings: TrueNAS's middleware checks 3 of 4 before it calls
+            // ipmitool on its Supermicro boards (truenas/middleware#9429, plugins/ipmi_/lan.py), its documentation
+            // for the same boards states all four (truenas/documentation#1588), and newer firmware tightens the policy
+            // and resets passwords that no longer comply (fwupd/fwupd#5129). A password with all four passes both;
+            // one with three may be refused by the BMC after the name was written (a partial failure).
+            requiredClasses: 4,
+            source: "8-16 characters with upper case, lower case, digit and special: truenas/documentation#1588 (IPMI on Supermicro boards; TrueNAS's own check, truenas/middleware#9429, asks for 3 of them), fwupd/fwupd#5129 (newer firmware resets non-compliant passwords)",
         },
         privilegeBeforeMessaging: true,
         noEnableOnPasswordChange: true,

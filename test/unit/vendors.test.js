@@ -50,14 +50,14 @@ describe("unit: vendor rules for BmcUser", () => {
   const cmds = (list) => list.map((c) => `${c.cmd.toString(16)}:${c.data.slice(0, 2).map((b) => b.toString(16)).join(",")}`);
   const SECRET = "weakpassword";
 
-  describe("Supermicro password policy (8-16 characters, 3 of upper/lower/digit/special; truenas/middleware#9429)", () => {
+  describe("Supermicro password policy (8-16 characters with upper, lower, digit and special; truenas/documentation#1588)", () => {
     const cases = [
       ["Ops-Pass-123", []],
-      ["OpsPass123", []], // upper, lower, digit: 3 classes
-      [SECRET, ["requires at least 3 of"]],
+      ["OpsPass123", ["requires each of"]], // upper, lower, digit: 3 classes are not enough
+      [SECRET, ["requires each of"]],
       ["Ab1-", ["at least 8 characters"]],
       ["Abcdefgh-12345678", ["at most 16 bytes"]],
-      ["abcdefghijklmnopqrst", ["at most 16 bytes", "requires at least 3 of"]],
+      ["abcdefghijklmnopqrst", ["at most 16 bytes", "requires each of"]],
     ];
     for (const [pw, wanted] of cases) {
       it(`${pw.length} characters, ${wanted.length ? wanted.join(" + ") : "accepted"}`, () => {
