@@ -98,7 +98,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             session.setContext({ userId: resolved.slot });
             if (!resolved.empty) {
                 // An empty slot holds no administrator to guard.
-                await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)));
+                await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)), profile);
             }
             // Only now can a write happen: a failure before this point leaves nothing behind, so it is no partial failure.
             slot = resolved.slot;
@@ -219,7 +219,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     setPassword = true;
                 }
                 enforceVendorRules(inputs, profile, slot, setPassword);
-                await guardLastAdministrator(session, inputs, channel, slot, live);
+                await guardLastAdministrator(session, inputs, channel, slot, live, profile);
                 readBack = await applyAndReadBack(session, login, inputs, channel, slot, live, setPassword, profile, () => (probe ??= earlyWriteProbe(login, inputs, channel, slot)));
                 rotationProven = await proveSelfRotation(session, login, inputs, channel, slot, loginPassword, setPassword);
             },
@@ -256,7 +256,7 @@ async function deleteResource(id: string, props: Props): Promise<void> {
         if (isEmptySlot(live.name) || live.name !== prior.username) {
             return;
         }
-        await guardLastAdministrator(session, undefined, channel, userId, live, prior);
+        await guardLastAdministrator(session, undefined, channel, userId, live, profile, prior);
         // A random password first: should the slot ever be re-enabled, the old password no longer opens it.
         // Long and mixed enough for the vendor's policy, so the firmware does not refuse it.
         const scramble = scramblePassword(profile, randomBytes);
@@ -498,7 +498,8 @@ function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): Creden
 /**
  * Refuses to take the last administrator of the LAN channel away: a write that demotes, disables or cuts IPMI
  * messaging of an active administrator (or, with `desired` undefined, deletes it) when no other slot is an active
- * administrator. Recovering from that needs in-band access or a factory reset. `allowSelfLockout` overrides.
+ * administrator (slot 1 included where the vendor profile says it holds a real account). Recovering from that needs
+ * in-band access or a factory reset. `allowSelfLockout` overrides.
  */
 async function guardLastAdministrator(
     session: IpmiSession,
@@ -506,6 +507,7 @@ async function guardLastAdministrator(
     channel: number,
     slot: number,
     live: SlotState,
+    profile: VendorProfile,
     prior?: Pick<BmcUserOutputs, "allowSelfLockout" | "host" | "port">,
 ): Promise<void> {
     const allow = desired ? desired.allowSelfLockout : prior?.allowSelfLockout;
@@ -513,7 +515,8 @@ async function guardLastAdministrator(
     if (allow || keepsAdmin || !isActiveAdministrator(live)) {
         return;
     }
-    if (await anotherAdministrator(session, channel, slot, live.access.maxUsers)) {
+    // Slot 1 counts where the vendor keeps a real account there (OpenBMC's root), not where it is the anonymous user.
+    if (await anotherAdministrator(session, channel, slot, live.access.maxUsers, profile.firstAccountSlot)) {
         return;
     }
     const verb = desired ? "demote, disable or cut IPMI messaging of" : "delete";

@@ -44,6 +44,12 @@ export interface VendorProfile {
     noEnableOnPasswordChange: boolean;
     /** LAN channel to try first when detecting. */
     preferredLanChannel: number;
+    /**
+     * The lowest slot that holds a real account: 2 on most firmware, where slot 1 is the anonymous (null) user; 1 on
+     * OpenBMC, whose root lives there. Where it is 1, slot 1 counts as an administrator for the last-administrator
+     * guard (the provider still never manages slot 1 itself).
+     */
+    firstAccountSlot: 1 | 2;
     /** Where each rule comes from. */
     sources: readonly string[];
 }
@@ -56,6 +62,7 @@ const BASE = {
     privilegeBeforeMessaging: false,
     noEnableOnPasswordChange: false,
     preferredLanChannel: 1,
+    firstAccountSlot: 2,
 } as const satisfies Partial<VendorProfile>;
 
 export const PROFILES: readonly VendorProfile[] = [
@@ -128,7 +135,10 @@ export const PROFILES: readonly VendorProfile[] = [
         ...BASE,
         name: "openbmc",
         manufacturerIds: [49769],
+        defaultAdmin: { slot: 1, username: "root" },
+        firstAccountSlot: 1,
         sources: [
+            "root on slot 1 (a real account, not the anonymous user), 15 user IDs: openbmc-test-automation ipmi/test_ipmi_user.robot (root_userid 1)",
             "20-byte password cap for IPMI users (the ipmi group): openbmc/openbmc#3550",
             "passwords over 16 bytes need the 20-byte format or logins fail: openbmc/phosphor-host-ipmid#149",
         ],

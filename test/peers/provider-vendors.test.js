@@ -95,6 +95,22 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     assert.equal(b.account("far"), undefined);
   });
 
+  it("openbmc: root in slot 1 counts as an administrator, so a second administrator (20-byte password) can be demoted and deleted while logged in as root", async () => {
+    const b = by.openbmc;
+    const inputs = await checked({ bmc: connection(b), username: "admin2", password: PW20, privilege: "administrator" });
+    const made = await create(inputs);
+    assert.ok(!made.error, made.error?.message);
+    const demoted = await op(() => provider.update(made.result.id, made.result.outs, { ...inputs, privilege: "operator" }));
+    assert.ok(!demoted.error, demoted.error?.message);
+    assert.equal(b.account("admin2").access[made.result.outs.channel].privilege, "operator");
+    const promoted = await op(() => provider.update(made.result.id, demoted.result.outs, inputs));
+    assert.ok(!promoted.error, promoted.error?.message);
+    const deleted = await op(() => provider.delete(made.result.id, promoted.result.outs));
+    assert.ok(!deleted.error, deleted.error?.message);
+    assert.equal(b.account("admin2"), undefined);
+    assert.equal(b.account(1).name, "root", "root, the login account, untouched");
+  });
+
   it("supermicro: ADMIN's slot cannot be renamed (refused by the provider's rule before the BMC's 0xCC); a password over 16 bytes is refused up front", async () => {
     const b = by.supermicro;
     const rename = await create(await checked({ bmc: connection(b), userId: 2, username: "root", password: PW16, privilege: "administrator", allowSelfLockout: true }));

@@ -6,7 +6,7 @@ const { decodeDeviceId } = require("../../dist/ipmi/commands");
 
 describe("unit: vendor profiles", () => {
   const deviceId = (iana) => [0x20, 0x81, 0x01, 0x00, 0x02, 0x9f, iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0x0f, 0x00, 0x00];
-  const cases = [[10876, "supermicro", "ADMIN"], [674, "dell", "root"], [11, "hpe", "Administrator"], [19046, "lenovo", "USERID"], [49769, "openbmc", undefined], [4242, "generic", undefined]];
+  const cases = [[10876, "supermicro", "ADMIN"], [674, "dell", "root"], [11, "hpe", "Administrator"], [19046, "lenovo", "USERID"], [49769, "openbmc", "root"], [4242, "generic", undefined]];
   for (const [iana, name, admin] of cases) {
     it(`manufacturer ${iana} (from Get Device ID bytes) → ${name}`, () => {
       const p = profileFor(decodeDeviceId(deviceId(iana)).manufacturerId);
@@ -140,6 +140,12 @@ describe("unit: vendor rules for BmcUser", () => {
     assert.equal(rules.normaliseSlot(slot, hpe).name, "");
     assert.equal(rules.normaliseSlot(slot, generic).name, "(Empty User)");
     assert.equal(rules.isEmptyName("", dell), true);
+  });
+
+  it("slot 1 holds a real account only on OpenBMC (root); elsewhere it is the anonymous user the guard skips", () => {
+    assert.equal(openbmc.firstAccountSlot, 1);
+    assert.deepEqual(openbmc.defaultAdmin, { slot: 1, username: "root" });
+    for (const p of [smc, dell, hpe, lenovo, generic]) assert.equal(p.firstAccountSlot, 2, p.name);
   });
 
   it("Dell manages 16 slots even when firmware reports more", () => {
