@@ -37,6 +37,7 @@ import {
     canVerifyByLogin,
     diffBmcUser,
     enabledSourceAfterWrite,
+    idForSlot,
     isEmptySlot,
     LiveSlot,
     observedOutputs,
@@ -121,6 +122,8 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
     const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
+    // After an update moved the account to another slot, the id still names the old one: refresh corrects it.
+    const current = idForSlot(id, prior.channel, prior.userId);
     const login = await resolveLogin(toLogin(prior.bmc));
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
@@ -129,7 +132,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const own = await readAsTheAccount(login, prior);
     if (own?.outcome === "ok" && "value" in own && own.value.live.name === prior.username && own.value.live.access.privilege === prior.privilege) {
         // One session did it all: the recorded password opened the account, and the slot still holds it as recorded.
-        return { id, props: observedOutputs(prior, own.value.live, "ok", loginLabel, vendorOutputs(own.value.identity)) };
+        return { id: current, props: observedOutputs(prior, own.value.live, "ok", loginLabel, vendorOutputs(own.value.identity)) };
     }
     if (own) {
         // The login's answer stands (one login per refresh); what the slot holds now is read by the administrator.
@@ -162,7 +165,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
         }
     }
-    return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
+    return { id: current, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
 
 /**
