@@ -2,9 +2,9 @@
 "use strict";
 /**
  * `npm run demo`: the fleet example (examples/fleet) run as Pulumi runs it, against a lab on loopback: four virtual
- * BMCs of this package's lab (Supermicro, Dell, Lenovo and generic IPMI 2.0 personalities, cipher suite 17; the generic
- * one is given 20-byte passwords), one BMC managed over Redfish (an OpenBMC Redfish face, HTTPS with its certificate
- * pinned) and the Huawei BMS emulator with two servers. `npm run demo -- --sim` runs it on three
+ * BMCs of this package's lab (Supermicro, Dell, Lenovo and OpenBMC personalities, cipher suite 17; the OpenBMC one,
+ * root in slot 1, is given 20-byte passwords), one more OpenBMC managed over Redfish (the lab's OpenBMC Redfish face,
+ * HTTPS with its certificate pinned) and the Huawei BMS emulator with two servers. `npm run demo -- --sim` runs it on three
  * ipmi_sim BMCs instead (cipher suite 3, 16-byte passwords).
  * preview → up → summary table → a password and a privilege changed behind Pulumi's back → refresh shows the drift →
  * up repairs it → destroy → the lab stops. Uses the real `pulumi` CLI (local file backend) when it is on PATH,
@@ -24,9 +24,9 @@ const BMCS = [
   { name: "ams1-dell-01", vendor: "dell", site: "ams1" },
   { name: "fra1-lnv-01", vendor: "lenovo", site: "fra1" },
   // ipmi_sim keeps 16 password bytes: the 20-byte BMC runs on the virtual lab only.
-  ...(SIM ? [] : [{ name: "fra1-gen-01", vendor: "generic", site: "fra1", passwordBytes: 20 }]),
+  ...(SIM ? [] : [{ name: "fra1-obmc-01", vendor: "openbmc", site: "fra1", passwordBytes: 20 }]),
 ];
-const REDFISH = [{ name: "fra1-obmc-01", flavour: "openbmc", site: "fra1" }];
+const REDFISH = [{ name: "fra1-obmc-02", flavour: "openbmc", site: "fra1" }];
 const SERVERS = [
   { id: "77616c78-0bc4-4156-b24b-4286586ac350", name: "web-01", os: "linux" },
   { id: "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61", name: "win-01", os: "windows" },

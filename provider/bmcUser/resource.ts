@@ -193,10 +193,11 @@ export interface BmcUserArgs {
     /**
      * Which vendor's rules to apply. Default `"auto"`: the provider reads the BMC's manufacturer id (Get Device ID, once
      * per BMC per run) and applies that vendor's profile at call time, before any write (Supermicro: slot 2 fixed to
-     * `ADMIN`, passwords of 8-16 characters with 3 of upper/lower/digit/special, privilege before messaging; Dell: 16
-     * slots; HPE: LAN channel 2 probed first, "(Empty User)" slots are free; Lenovo: enable before access). Naming a
+     * `ADMIN`, passwords of 8-16 characters with upper, lower, digit and special, privilege before messaging; Dell: 16
+     * slots, a higher `userId` refused; HPE: LAN channel 2 probed first, "(Empty User)" slots are free; Lenovo: enable
+     * before access; OpenBMC: `root` in slot 1 counts as an administrator for the last-administrator guard). Naming a
      * vendor (`supermicro`, `dell`, `hpe`, `lenovo`, `openbmc`) applies its rules whatever the BMC reports, and lets
-     * `pulumi preview` check the password against them; `"generic"` applies none (firmware known to differ).
+     * `pulumi preview` check the password and `userId` against them; `"generic"` applies none (firmware known to differ).
      */
     vendorProfile?: pulumi.Input<"auto" | "supermicro" | "dell" | "hpe" | "lenovo" | "openbmc" | "generic">;
 }
