@@ -49,11 +49,14 @@ import {
     VendorOutputs,
 } from "./plan";
 import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, transportOf, validateBmcUserInputs } from "./schema";
+import { isRedfish } from "./redfishSchema";
+import * as redfish from "./redfish";
 
 type Props = Record<string, any>;
 
 /** Validates inputs and fills in defaults. Pure: no BMC is contacted, so preview stays fast and offline. */
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
+    if (isRedfish(news)) return redfish.check(olds, news);
     registerSecrets(...collectSecrets(news ?? {}));
     const { inputs, failures, unknown } = validateBmcUserInputs(news ?? {}, olds ?? undefined);
     if (failures.length > 0 || !inputs || unknown.size > 0) {
@@ -64,6 +67,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
 
 /** Compares prior (or refreshed) outputs with desired inputs. Pure; ignores `__provider`. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    if (isRedfish(olds) || isRedfish(news)) return redfish.diff(olds, news);
     const { replaces, updates } = diffBmcUser(olds as Partial<BmcUserOutputs>, news);
     return {
         changes: replaces.length > 0 || updates.length > 0,
@@ -76,6 +80,7 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
 
 /** Creates (or adopts) the account: one admin session for lookups, writes and read-back, then one login probe. */
 export async function create(props: Props): Promise<dynamic.CreateResult> {
+    if (isRedfish(props)) return redfish.create(props);
     const inputs = parseInputs(props);
     const selfRotation = selfRotationCandidates(inputs);
     const login = await resolveLogin(toLogin(inputs.bmc));
@@ -120,6 +125,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
  * not open ({@link ownsRenamedAccount}, the rule `update` applies too). Side-effect free.
  */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
+    if (isRedfish(props)) return redfish.read(id, props);
     const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
     // After an update moved the account to another slot, the id still names the old one: refresh corrects it.
@@ -175,6 +181,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
  * holding another account is left alone and the account is created again where `create` would put it.
  */
 export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+    if (isRedfish(news)) return redfish.update(id, olds, news);
     const inputs = parseInputs(news);
     const prior = priorOutputs(id, olds);
     registerSecrets(prior.password, ...collectSecrets(olds));
@@ -242,6 +249,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
  * recorded name).
  */
 async function deleteResource(id: string, props: Props): Promise<void> {
+    if (isRedfish(props)) return redfish.remove(id, props);
     const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
     if (prior.username === prior.bmc?.username && !prior.allowSelfLockout) {

@@ -1,5 +1,5 @@
 /**
- * Vendor profiles applied to `BmcUser` decisions. Pure: the profile comes from `transport/ipmitool/vendors.ts` (data,
+ * Vendor profiles applied to `BmcUser` decisions. Pure: the profile comes from `ipmi/vendors.ts` (data,
  * each rule with its source), the BMC's identity from `identity.ts`; this module decides what the rules mean for one
  * account — which inputs a vendor refuses, in which order writes go, what counts as an empty slot.
  *
