@@ -28,7 +28,7 @@ async function main() {
   const ADMIN = { name: "fleetadm", password: "Fleet-Admin-Pw-17" };
   const floorMs = Math.ceil(o.bmcs / o.parallel) * (4 + 9 + 3) * o.rtt;
   console.log(`fleet: ${o.bmcs} virtual BMCs (suite 17, RTT ${o.rtt} ms) x 1 BmcUser, engine parallel ${o.parallel}, transport ${o.transport}`);
-  const lab = await startLab({ count: o.bmcs, admin: ADMIN, maxSessions: 4 });
+  const lab = await startLab({ count: o.bmcs, admin: ADMIN, maxSessions: 4, redfish: false }); // IPMI only: the figures are the IPMI provider's
   for (const b of lab.bmcs) b.inject({ delay: { ms: o.rtt } });
   let dir;
   try {

@@ -12,7 +12,7 @@ async function main() {
   const count = Number(a[a.indexOf("--count") + 1] || 1000);
   const vendor = a.includes("--vendor") ? a[a.indexOf("--vendor") + 1] : "generic";
   const t = process.hrtime.bigint();
-  const lab = await startLab({ count, vendor });
+  const lab = await startLab({ count, vendor, redfish: false }); // IPMI only, like the ipmi_sim baseline
   const startMs = Number(process.hrtime.bigint() - t) / 1e6;
   process.stdout.write(`${JSON.stringify({ startMs, ports: lab.bmcs.map((b) => b.port) })}\n`);
   process.stdin.resume();

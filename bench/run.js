@@ -17,6 +17,9 @@
  *
  * Passwords reach ipmitool through pipes on both sides: the baseline is measured as a careful user would run it, not
  * with `-P`.
+ *
+ * Then the same accounts over Redfish (bench/redfish.js): create and refresh on each of the lab's Redfish personalities
+ * behind a TCP proxy with the same delay, beside the IPMI figures.
  */
 const { spawn } = require("node:child_process");
 const crypto = require("node:crypto");
@@ -25,6 +28,7 @@ const path = require("node:path");
 const { Lab } = require("../test/lab/lab");
 const { UdpProxy } = require("../test/lab/udp-proxy");
 const { bmcUserProvider: provider } = require("..");
+const { redfishScenarios } = require("./redfish");
 
 function args() {
   const a = process.argv.slice(2);
@@ -227,6 +231,8 @@ async function main() {
     }
     row("rotate", floorPer(2 + 1 + 2, true), baseRotate, rotate);
 
+    // The same accounts over Redfish, same RTT and parallelism, beside the IPMI provider's create and refresh.
+    const redfish = await redfishScenarios(o, { pool, percentile });
     const rssMb = +(process.resourceUsage().maxRSS / 1024).toFixed(1);
     console.log("");
     console.log("scenario              side      ops  wall ms  p50 ms  p95 ms  RT/op  ratio-to-baseline(p50)  ratio-to-floor(p50)");
@@ -238,6 +244,14 @@ async function main() {
         const toFloor = r.floorMs ? (m.p50Ms / r.floorMs).toFixed(2) + "× floor" : m.roundTripsPerOp === 0 ? "0 packets" : "";
         console.log(`${r.scenario.padEnd(21)} ${side.padEnd(9)} ${String(m.ops).padStart(4)} ${String(m.wallMs).padStart(8)} ${String(m.p50Ms).padStart(7)} ${String(m.p95Ms).padStart(7)} ${String(m.roundTripsPerOp).padStart(6)}  ${toBase.padEnd(22)}  ${toFloor}`);
       }
+    }
+    console.log("\nRedfish (same RTT): personality  op       ops  wall ms  p50 ms  p95 ms  requests/op  connections/op  floor ms  vs IPMI native (p50)");
+    for (const r of redfish) {
+      const ipmi = results.find((x) => x.scenario === r.op).mine.native.p50Ms;
+      const vs = ipmi / Math.max(1, r.p50Ms);
+      console.log(
+        `                    ${r.flavour.padEnd(12)} ${r.op.padEnd(8)} ${String(r.ops).padStart(4)} ${String(r.wallMs).padStart(8)} ${String(r.p50Ms).padStart(7)} ${String(r.p95Ms).padStart(7)} ${String(r.requestsPerOp).padStart(12)} ${String(r.connectionsPerOp).padStart(15)} ${String(r.floorMs).padStart(9)}  ${vs >= 1 ? `${vs.toFixed(2)}× faster` : `${(1 / vs).toFixed(2)}× slower`}`,
+      );
     }
     console.log(`\nround-trip floor (ms): create ${floorPer(9, true)}, create/verify off ${floorPer(9, false)}, refresh ${floorPer(2, true)}, rotate ${floorPer(5, true)}`);
     const byName = Object.fromEntries(results.map((r) => [r.scenario, r]));
@@ -260,7 +274,7 @@ async function main() {
     fs.mkdirSync(dir, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 10);
     const file = path.join(dir, `${stamp}${o.quick ? "-quick" : ""}.json`);
-    fs.writeFileSync(file, JSON.stringify({ options: o, rssMb, targets: goals.map(([name, value, met]) => ({ name, value: +value.toFixed(2), met })), results }, null, 2) + "\n");
+    fs.writeFileSync(file, JSON.stringify({ options: o, rssMb, targets: goals.map(([name, value, met]) => ({ name, value: +value.toFixed(2), met })), results, redfish }, null, 2) + "\n");
     svgChart(results, file.replace(/\.json$/, ".svg"));
     console.log(`wrote ${path.relative(process.cwd(), file)} and the .svg chart beside it`);
   } finally {

@@ -2,8 +2,9 @@
 "use strict";
 /**
  * `npm run demo`: the fleet example (examples/fleet) run as Pulumi runs it, against a lab on loopback: four virtual
- * BMCs of this package's lab (Supermicro, Dell, Lenovo and generic IPMI 2.0 personalities, cipher suite 17; the generic
- * one is given 20-byte passwords) and the Huawei BMS emulator with two servers. `npm run demo -- --sim` runs it on three
+ * BMCs of this package's lab (Supermicro, Dell, Lenovo and OpenBMC personalities, cipher suite 17; the OpenBMC one,
+ * root in slot 1, is given 20-byte passwords), one more OpenBMC managed over Redfish (the lab's OpenBMC Redfish face,
+ * HTTPS with its certificate pinned) and the Huawei BMS emulator with two servers. `npm run demo -- --sim` runs it on three
  * ipmi_sim BMCs instead (cipher suite 3, 16-byte passwords).
  * preview → up → summary table → a password and a privilege changed behind Pulumi's back → refresh shows the drift →
  * up repairs it → destroy → the lab stops. Uses the real `pulumi` CLI (local file backend) when it is on PATH,
@@ -23,8 +24,9 @@ const BMCS = [
   { name: "ams1-dell-01", vendor: "dell", site: "ams1" },
   { name: "fra1-lnv-01", vendor: "lenovo", site: "fra1" },
   // ipmi_sim keeps 16 password bytes: the 20-byte BMC runs on the virtual lab only.
-  ...(SIM ? [] : [{ name: "fra1-gen-01", vendor: "generic", site: "fra1", passwordBytes: 20 }]),
+  ...(SIM ? [] : [{ name: "fra1-obmc-01", vendor: "openbmc", site: "fra1", passwordBytes: 20 }]),
 ];
+const REDFISH = [{ name: "fra1-obmc-02", flavour: "openbmc", site: "fra1" }];
 const SERVERS = [
   { id: "77616c78-0bc4-4156-b24b-4286586ac350", name: "web-01", os: "linux" },
   { id: "0b5f1f2e-7d4c-4a57-9a43-4e1c8f3b2d61", name: "win-01", os: "windows" },
@@ -43,7 +45,7 @@ function summary(outputs) {
   const rows = [];
   for (const [bmc, b] of Object.entries(outputs.bmcs ?? {})) {
     for (const [account, a] of Object.entries(b.accounts)) {
-      rows.push({ bmc, vendor: b.vendor, site: b.site, account, slot: a.slot, privilege: a.privilege, password: a.passwordState, bytes: a.passwordSize });
+      rows.push({ bmc, vendor: b.vendor, protocol: b.protocol, site: b.site, account, slot: a.slot, privilege: a.privilege, password: a.passwordState, bytes: a.passwordSize ?? "" });
     }
   }
   table(rows);
@@ -58,8 +60,8 @@ const counts = (r) => Object.entries(r.byOp).filter(([op]) => op !== "same").map
 async function main() {
   const started = Date.now();
   const kind = SIM ? "simulated BMCs (ipmi_sim, cipher suite 3)" : "virtual BMCs (pulumi-bmc-credentials/lab, cipher suite 17)";
-  console.log(`Starting the lab: ${BMCS.length} ${kind} and the Huawei BMS emulator on 127.0.0.1 ...`);
-  const fleet = await startFleetLab({ bmcs: BMCS, servers: SERVERS, backend: SIM ? "sim" : "lab" });
+  console.log(`Starting the lab: ${BMCS.length} ${kind}, ${REDFISH.length} BMC over Redfish and the Huawei BMS emulator on 127.0.0.1 ...`);
+  const fleet = await startFleetLab({ bmcs: BMCS, redfish: REDFISH, servers: SERVERS, backend: SIM ? "sim" : "lab" });
   const dir = installProject(path.join(ROOT, "examples/fleet"));
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-demo-state-"));
   let failed = false;
@@ -78,7 +80,8 @@ async function main() {
 
     banner("pulumi preview: Check and Diff only, no packet to any BMC");
     const preview = await stack.preview();
-    console.log(`  ${counts(preview)}; datagrams sent to BMCs: ${fleet.packets()}`);
+    const httpsRequests = () => fleet.redfishBmcs.reduce((n, b) => n + b.service.log.length, 0);
+    console.log(`  ${counts(preview)}; datagrams sent to IPMI BMCs: ${fleet.packets()}, HTTPS requests to Redfish BMCs: ${httpsRequests()}`);
 
     banner("pulumi up: 2 accounts per BMC, one OS password per server, all derived from one stack secret");
     const up = await stack.up();
@@ -105,18 +108,20 @@ async function main() {
     const out = stack.outputs();
     const dell = fleet.bmcs[1];
     const lenovo = fleet.bmcs[2];
-    banner(`behind Pulumi's back: monitor's password changed on ${dell.name}, monitor promoted to administrator on ${lenovo.name}`);
+    const obmc = fleet.redfishBmcs[0];
+    banner(`behind Pulumi's back: monitor's password changed on ${dell.name}, monitor promoted to administrator on ${lenovo.name}, monitor disabled on ${obmc.name} (Redfish)`);
     await dell.setPassword(out.bmcs[dell.name].accounts.monitor.slot, "Changed-By-Hand1");
     await lenovo.setPrivilege(out.bmcs[lenovo.name].accounts.monitor.slot, 0x04);
+    obmc.table.setEnabled(obmc.table.findByName("monitor"), false);
 
-    banner("pulumi refresh: read every managed slot, prove every password by a login");
+    banner("pulumi refresh: read every managed account, prove every password by a login");
     const refresh = await stack.refresh();
-    expect((refresh.byOp.update ?? []).length === 2, "refresh did not find exactly the 2 drifted accounts");
+    expect((refresh.byOp.update ?? []).length === 3, "refresh did not find exactly the 3 drifted accounts");
     console.log("  (refresh updates the state, not the stack outputs: the program computes those on the next up)");
 
     banner("pulumi up: repair the drift (only what differs is written)");
     const repair = await stack.up();
-    expect(repair.errors.length === 0 && (repair.byOp.update ?? []).length === 2, "up did not repair exactly 2 accounts");
+    expect(repair.errors.length === 0 && (repair.byOp.update ?? []).length === 3, "up did not repair exactly 3 accounts");
     summary(stack.outputs());
 
     banner("pulumi destroy: disable, remove access, scramble and clear every managed account");
@@ -125,8 +130,10 @@ async function main() {
     expect(destroy.errors.length === 0, "destroy reported errors");
     let cleared = 0;
     for (const [i, bmc] of fleet.bmcs.entries()) for (const slot of slots[i]) if ((await bmc.slot(slot)).name === "") cleared++;
-    console.log(`  ${cleared}/${slots.flat().length} managed slots read back empty (checked out of band); the OS passwords stay as set`);
-    expect(cleared === slots.flat().length, "a managed account survived destroy");
+    for (const b of fleet.redfishBmcs) for (const name of ["fleet-admin", "monitor"]) if (!b.account(name)) cleared++;
+    const managed = slots.flat().length + 2 * fleet.redfishBmcs.length;
+    console.log(`  ${cleared}/${managed} managed accounts gone (checked out of band); the OS passwords stay as set`);
+    expect(cleared === managed, "a managed account survived destroy");
   } finally {
     await fleet.stop();
     removeConsumer(dir);

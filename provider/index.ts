@@ -12,7 +12,7 @@ export { CredentialsError, PartialFailureError, isCredentialsError } from "./sha
 export type { ErrorCode } from "./shared/errors";
 
 export { BmcUser } from "./bmcUser/resource";
-export type { BmcUserArgs, BmcConnectionArgs, BmcPrivilege, SshArgs } from "./bmcUser/resource";
+export type { BmcUserArgs, BmcConnectionArgs, BmcPrivilege, SshArgs, RedfishTlsArgs } from "./bmcUser/resource";
 export * as bmcUserProvider from "./bmcUser/provider";
 export { BmsPassword } from "./bmsPassword/resource";
 export type { BmsPasswordArgs } from "./bmsPassword/resource";

@@ -7,6 +7,8 @@ const crypto = require("node:crypto");
 
 /** The administrator each vendor ships, used to log in unless the inventory names another (`login`). */
 const VENDOR_LOGINS = { supermicro: "ADMIN", dell: "root", lenovo: "USERID", hpe: "Administrator", openbmc: "root", generic: "ADMIN" };
+const PROTOCOLS = ["ipmi", "redfish"];
+const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 const OS_TYPES = ["linux", "windows", "auto"];
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,7 +17,7 @@ class InventoryError extends Error {}
 
 /**
  * Checks a parsed inventory document and fills defaults. Throws `InventoryError` naming `<file>: <path>: <problem>`.
- * @returns {{bmcs: {name, host, port, vendor, site, login, passwordBytes}[], servers: {id, name, os}[]}}
+ * @returns {{bmcs: {name, host, port, vendor, site, login, passwordBytes, protocol?, tlsFingerprint?}[], servers: {id, name, os}[]}}
  */
 function checkInventory(doc, file = "inventory") {
   const fail = (where, problem) => {
@@ -47,8 +49,14 @@ function checkInventory(doc, file = "inventory") {
     });
   };
 
-  const bmcs = list("bmcs", ["name", "host", "port", "vendor", "site", "login", "passwordBytes"], (str, item, at) => {
-    const port = item.port ?? 623;
+  const bmcs = list("bmcs", ["name", "host", "port", "vendor", "site", "login", "passwordBytes", "protocol", "tlsFingerprint"], (str, item, at) => {
+    const protocol = str("protocol") ?? "ipmi";
+    if (!PROTOCOLS.includes(protocol)) fail(`${at}.protocol`, `must be one of ${PROTOCOLS.join(", ")}`);
+    const redfish = protocol === "redfish";
+    const tlsFingerprint = str("tlsFingerprint", { pattern: FINGERPRINT, hint: "must be the SHA-256 fingerprint of the BMC's certificate (64 hex digits, colons optional)" });
+    if (redfish && tlsFingerprint === undefined) fail(`${at}.tlsFingerprint`, "is required with protocol redfish (the BMC's certificate is pinned; there is no insecure mode)");
+    if (!redfish && tlsFingerprint !== undefined) fail(`${at}.tlsFingerprint`, "applies to protocol redfish only");
+    const port = item.port ?? (redfish ? 443 : 623);
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${at}.port`, `must be an integer 1-65535 (got ${JSON.stringify(item.port)})`);
     const passwordBytes = item.passwordBytes ?? 16;
     if (passwordBytes !== 16 && passwordBytes !== 20) fail(`${at}.passwordBytes`, `must be 16 or 20 (got ${JSON.stringify(item.passwordBytes)})`);
@@ -62,6 +70,7 @@ function checkInventory(doc, file = "inventory") {
       site: str("site") ?? "",
       login: str("login") ?? VENDOR_LOGINS[vendor],
       passwordBytes,
+      ...(redfish ? { protocol, tlsFingerprint } : {}),
     };
   });
   const servers = list("servers", ["id", "name", "os"], (str, item, at) => {

@@ -11,6 +11,8 @@
 // Optional: fleet:inventory (default inventory.yaml), fleet:cipherSuite (17; 3 for BMCs without SHA-256 suites),
 // fleet:timeoutSeconds, fleet:retries, fleet:bmsEndpoint (default: Huawei's public endpoint for the region), and the
 // provider's own huaweicloud:accessKey / secretKey (secret) / region / projectId.
+// BMCs with `protocol: redfish` in the inventory are managed over their Redfish AccountService (HTTPS, the certificate
+// pinned by `tlsFingerprint`); cipherSuite and retries apply to the IPMI ones only.
 const fs = require("node:fs");
 const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
@@ -56,6 +58,7 @@ const ACCOUNTS = [
 
 const bmcs = {};
 for (const b of inventory.bmcs) {
+  const redfish = b.protocol === "redfish";
   const bmc = {
     host: b.host,
     port: b.port,
@@ -65,16 +68,18 @@ for (const b of inventory.bmcs) {
       if (typeof pw !== "string") throw configError(new InventoryError(`fleet:loginPasswords has no entry for BMC ${b.name} or vendor ${b.vendor}`));
       return pw;
     }),
-    cipherSuite: cfg.getNumber("cipherSuite"),
     timeoutSeconds: cfg.getNumber("timeoutSeconds"),
-    retries: cfg.getNumber("retries"),
+    ...(redfish
+      ? { protocol: "redfish", tls: { fingerprint: b.tlsFingerprint } }
+      : { cipherSuite: cfg.getNumber("cipherSuite"), retries: cfg.getNumber("retries") }),
   };
   const accounts = {};
   for (const a of ACCOUNTS) {
     const user = new BmcUser(`${b.name}-${a.username}`, { bmc, ...a, password: password(`bmc/${b.name}/${a.username}`, b.passwordBytes) });
-    accounts[a.username] = { slot: user.userId, privilege: user.privilege, passwordState: user.passwordState, passwordSize: user.passwordSize };
+    // The slot: the IPMI user id, or the Redfish account's Id (a number on most BMCs, the user name on OpenBMC).
+    accounts[a.username] = { slot: redfish ? user.accountId : user.userId, privilege: user.privilege, passwordState: user.passwordState, passwordSize: user.passwordSize };
   }
-  bmcs[b.name] = { host: b.host, port: b.port, vendor: b.vendor, site: b.site, accounts };
+  bmcs[b.name] = { host: b.host, port: b.port, vendor: b.vendor, site: b.site, protocol: b.protocol ?? "ipmi", accounts };
 }
 
 const servers = {};

@@ -74,6 +74,21 @@ export function resourceId(host: string, port: number, channel: number, userId: 
     return `${h}:${port}/ch${channel}/user${userId}`;
 }
 
+/**
+ * The id of a resource whose account may have moved: `id` with its channel and slot made those the outputs record.
+ * An update that finds another account in the recorded slot creates ours in a free slot, but an update cannot change
+ * the id (Pulumi's UpdateResult has none); a refresh can (the engine's RefreshStep keeps the id Read returns), so
+ * `read` hands back this id and the id follows the account from the next refresh on. The host and port part is kept
+ * byte for byte, so an id whose slot did not move never changes. An id of another shape is returned as it is.
+ */
+export function idForSlot(id: string, channel: number, userId: number): string {
+    const m = /^(.*)\/ch(\d+)\/user(\d+)$/.exec(id);
+    if (!m || (Number(m[2]) === channel && Number(m[3]) === userId)) {
+        return id;
+    }
+    return `${m[1]}/ch${channel}/user${userId}`;
+}
+
 /** Observed state of one slot. */
 export interface LiveSlot {
     name: string;

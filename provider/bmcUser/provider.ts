@@ -29,7 +29,7 @@ import { BmcLogin, resolveLogin } from "../ipmi/target";
 import type { IpmiSession } from "../ipmi/session";
 import { BmcIdentity, identify, identityKey, withIdentifiedSession } from "../ipmi/identity";
 import { VendorProfile, lanChannelProbeOrder } from "../ipmi/vendors";
-import { isEmptyName, normaliseSlot, scramblePassword, slotLimit, vendorRuleError, vendorRuleFailures } from "./vendorRules";
+import { isEmptyName, normaliseSlot, scramblePassword, slotLimit, slotRangeFailure, vendorRuleError, vendorRuleFailures } from "./vendorRules";
 import {
     BmcUserOutputs,
     LoginProbe,
@@ -37,6 +37,7 @@ import {
     canVerifyByLogin,
     diffBmcUser,
     enabledSourceAfterWrite,
+    idForSlot,
     isEmptySlot,
     LiveSlot,
     observedOutputs,
@@ -48,11 +49,14 @@ import {
     VendorOutputs,
 } from "./plan";
 import { BmcUserInputs, collectSecrets, isInband, selfRenameFailure, sshRoute, transportOf, validateBmcUserInputs } from "./schema";
+import { isRedfish } from "./redfishSchema";
+import * as redfish from "./redfish";
 
 type Props = Record<string, any>;
 
 /** Validates inputs and fills in defaults. Pure: no BMC is contacted, so preview stays fast and offline. */
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
+    if (isRedfish(news)) return redfish.check(olds, news);
     registerSecrets(...collectSecrets(news ?? {}));
     const { inputs, failures, unknown } = validateBmcUserInputs(news ?? {}, olds ?? undefined);
     if (failures.length > 0 || !inputs || unknown.size > 0) {
@@ -63,6 +67,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
 
 /** Compares prior (or refreshed) outputs with desired inputs. Pure; ignores `__provider`. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    if (isRedfish(olds) || isRedfish(news)) return redfish.diff(olds, news);
     const { replaces, updates } = diffBmcUser(olds as Partial<BmcUserOutputs>, news);
     return {
         changes: replaces.length > 0 || updates.length > 0,
@@ -75,6 +80,7 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
 
 /** Creates (or adopts) the account: one admin session for lookups, writes and read-back, then one login probe. */
 export async function create(props: Props): Promise<dynamic.CreateResult> {
+    if (isRedfish(props)) return redfish.create(props);
     const inputs = parseInputs(props);
     const selfRotation = selfRotationCandidates(inputs);
     const login = await resolveLogin(toLogin(inputs.bmc));
@@ -98,7 +104,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
             session.setContext({ userId: resolved.slot });
             if (!resolved.empty) {
                 // An empty slot holds no administrator to guard.
-                await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)));
+                await guardLastAdministrator(session, inputs, channel, resolved.slot, resolved.live ?? (await readLive(session, channel, resolved.slot, profile)), profile);
             }
             // Only now can a write happen: a failure before this point leaves nothing behind, so it is no partial failure.
             slot = resolved.slot;
@@ -119,8 +125,11 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
  * not open ({@link ownsRenamedAccount}, the rule `update` applies too). Side-effect free.
  */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
+    if (isRedfish(props)) return redfish.read(id, props);
     const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
+    // After an update moved the account to another slot, the id still names the old one: refresh corrects it.
+    const current = idForSlot(id, prior.channel, prior.userId);
     const login = await resolveLogin(toLogin(prior.bmc));
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
@@ -129,7 +138,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const own = await readAsTheAccount(login, prior);
     if (own?.outcome === "ok" && "value" in own && own.value.live.name === prior.username && own.value.live.access.privilege === prior.privilege) {
         // One session did it all: the recorded password opened the account, and the slot still holds it as recorded.
-        return { id, props: observedOutputs(prior, own.value.live, "ok", loginLabel, vendorOutputs(own.value.identity)) };
+        return { id: current, props: observedOutputs(prior, own.value.live, "ok", loginLabel, vendorOutputs(own.value.identity)) };
     }
     if (own) {
         // The login's answer stands (one login per refresh); what the slot holds now is read by the administrator.
@@ -162,7 +171,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
             probe = await unlessOverBudget(probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context }));
         }
     }
-    return { id, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
+    return { id: current, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
 }
 
 /**
@@ -172,6 +181,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
  * holding another account is left alone and the account is created again where `create` would put it.
  */
 export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+    if (isRedfish(news)) return redfish.update(id, olds, news);
     const inputs = parseInputs(news);
     const prior = priorOutputs(id, olds);
     registerSecrets(prior.password, ...collectSecrets(olds));
@@ -219,7 +229,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
                     setPassword = true;
                 }
                 enforceVendorRules(inputs, profile, slot, setPassword);
-                await guardLastAdministrator(session, inputs, channel, slot, live);
+                await guardLastAdministrator(session, inputs, channel, slot, live, profile);
                 readBack = await applyAndReadBack(session, login, inputs, channel, slot, live, setPassword, profile, () => (probe ??= earlyWriteProbe(login, inputs, channel, slot)));
                 rotationProven = await proveSelfRotation(session, login, inputs, channel, slot, loginPassword, setPassword);
             },
@@ -239,6 +249,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
  * recorded name).
  */
 async function deleteResource(id: string, props: Props): Promise<void> {
+    if (isRedfish(props)) return redfish.remove(id, props);
     const prior = priorOutputs(id, props);
     registerSecrets(prior.password, ...collectSecrets(props));
     if (prior.username === prior.bmc?.username && !prior.allowSelfLockout) {
@@ -256,7 +267,7 @@ async function deleteResource(id: string, props: Props): Promise<void> {
         if (isEmptySlot(live.name) || live.name !== prior.username) {
             return;
         }
-        await guardLastAdministrator(session, undefined, channel, userId, live, prior);
+        await guardLastAdministrator(session, undefined, channel, userId, live, profile, prior);
         // A random password first: should the slot ever be re-enabled, the old password no longer opens it.
         // Long and mixed enough for the vendor's policy, so the firmware does not refuse it.
         const scramble = scramblePassword(profile, randomBytes);
@@ -461,19 +472,19 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
         // The name first: an empty slot needs nothing more before it is written (one request, not two); its range is
         // the vendor's known limit here, and the BMC's own (Get User Access) in the read-back. A name, or a refusal to
         // say one (out of range, Lenovo's 0xCC), needs the whole slot.
-        const name = inputs.userId <= (profile.maxUsers ?? Infinity) ? await readSlotName(session, inputs.userId) : undefined;
+        const outOfRange = slotRangeFailure(inputs.userId, profile);
+        if (outOfRange) {
+            // The vendor's firmware manages fewer slots than IPMI allows (Dell: 16): say so before the BMC's 0xC9.
+            throw new CredentialsError("BMC_SLOT_OUT_OF_RANGE", { message: outOfRange.reason, hint: "nothing was written", context: { ...ctx, slot: inputs.userId, vendor: profile.name } });
+        }
+        const name = await readSlotName(session, inputs.userId);
         if (name !== undefined && isEmptyName(name, profile)) {
             return { slot: inputs.userId, empty: true };
         }
         const live = await readLive(session, channel, inputs.userId, profile);
         const max = slotLimit(live.access.maxUsers, profile);
         if (inputs.userId > max) {
-            const whose = max < live.access.maxUsers ? `${profile.name} BMCs' ${max} user slots (${profile.sources[0]})` : `this BMC's ${max} user slots`;
-            throw new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
-                message: `userId ${inputs.userId} is above ${whose}`,
-                hint: `choose a userId from 2 to ${max}, or omit userId to use the lowest free slot`,
-                context: ctx,
-            });
+            throw slotOutOfRange(inputs.userId, `this BMC's ${max} user slots`, max, ctx);
         }
         if (!isEmptySlot(live.name) && live.name !== inputs.username) {
             throw slotTaken(inputs, channel, inputs.userId);
@@ -494,6 +505,14 @@ async function resolveSlot(session: IpmiSession, inputs: BmcUserInputs, channel:
     return { slot: found.free };
 }
 
+function slotOutOfRange(userId: number, whose: string, max: number, context: Record<string, string | number | undefined>): CredentialsError {
+    return new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
+        message: `userId ${userId} is above ${whose}`,
+        hint: `choose a userId from 2 to ${max}, or omit userId to use the lowest free slot`,
+        context: { ...context, slot: userId },
+    });
+}
+
 function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): CredentialsError {
     return new CredentialsError("BMC_SLOT_TAKEN", {
         message: `slot ${slot} holds another account, not ${inputs.username}`,
@@ -505,7 +524,8 @@ function slotTaken(inputs: BmcUserInputs, channel: number, slot: number): Creden
 /**
  * Refuses to take the last administrator of the LAN channel away: a write that demotes, disables or cuts IPMI
  * messaging of an active administrator (or, with `desired` undefined, deletes it) when no other slot is an active
- * administrator. Recovering from that needs in-band access or a factory reset. `allowSelfLockout` overrides.
+ * administrator (slot 1 included where the vendor profile says it holds a real account). Recovering from that needs
+ * in-band access or a factory reset. `allowSelfLockout` overrides.
  */
 async function guardLastAdministrator(
     session: IpmiSession,
@@ -513,6 +533,7 @@ async function guardLastAdministrator(
     channel: number,
     slot: number,
     live: SlotState,
+    profile: VendorProfile,
     prior?: Pick<BmcUserOutputs, "allowSelfLockout" | "host" | "port">,
 ): Promise<void> {
     const allow = desired ? desired.allowSelfLockout : prior?.allowSelfLockout;
@@ -520,7 +541,8 @@ async function guardLastAdministrator(
     if (allow || keepsAdmin || !isActiveAdministrator(live)) {
         return;
     }
-    if (await anotherAdministrator(session, channel, slot, live.access.maxUsers)) {
+    // Slot 1 counts where the vendor keeps a real account there (OpenBMC's root), not where it is the anonymous user.
+    if (await anotherAdministrator(session, channel, slot, live.access.maxUsers, profile.firstAccountSlot)) {
         return;
     }
     const verb = desired ? "demote, disable or cut IPMI messaging of" : "delete";
@@ -747,7 +769,8 @@ function vendorOutputs(identity: BmcIdentity): VendorOutputs {
  * alone does not fail for a password the firmware already holds.
  */
 function enforceVendorRules(inputs: BmcUserInputs, profile: VendorProfile, slot: number | undefined, passwordWritten = true): void {
-    const failures = vendorRuleFailures(inputs, profile, slot).filter((f) => passwordWritten || f.property !== "password");
+    // The slot range is resolveSlot's to report (BMC_SLOT_OUT_OF_RANGE, as when only the BMC knows it).
+    const failures = vendorRuleFailures(inputs, profile, slot).filter((f) => f.property !== "userId" && (passwordWritten || f.property !== "password"));
     if (failures.length > 0) {
         throw vendorRuleError(failures, profile, { host: inputs.bmc.host, port: inputs.bmc.port, slot });
     }

@@ -1,10 +1,12 @@
 /**
- * `BmcUser`: an IPMI user account on a BMC, converged over RMCP+ (IPMI v2.0 LAN) with ipmitool.
+ * `BmcUser`: a user account on a BMC, converged over IPMI v2.0 LAN (RMCP+ spoken by the provider itself, or ipmitool;
+ * `bmc.transport`) or, with `bmc.protocol: "redfish"`, over the BMC's Redfish AccountService (HTTPS, certificate pinned).
  *
  * `pulumi up` creates or adopts the account and sets its name, password, privilege on the LAN channel, access flags and
  * enable state in one BMC session, reads the slot back, then proves the password by logging in as the user.
  * `pulumi refresh` reads only the managed slot and re-proves the password, so drift in any field shows up.
- * `pulumi destroy` disables the account, removes its access, scrambles its password and clears its name.
+ * `pulumi destroy` disables the account, removes its access, scrambles its password and clears its name (over Redfish:
+ * DELETE on services that create accounts by POST).
  */
 
 import * as pulumi from "@pulumi/pulumi";
@@ -16,11 +18,26 @@ export type BmcPrivilege = "callback" | "user" | "operator" | "administrator" | 
 /** How to reach and log in to the BMC. The login needs administrator privilege to manage users. */
 export interface BmcConnectionArgs {
     /**
+     * `"ipmi"` (default): IPMI over LAN (RMCP+, with ipmitool), in-band, or through a jump host. `"redfish"`: the BMC's
+     * Redfish AccountService over HTTPS, for BMCs whose IPMI over LAN is off; then `tls` is required, `port` defaults to
+     * 443, and the IPMI-only fields (`cipherSuite`, `retries`, `transport`, `inband`, `ssh`, `via`; `channel`, `linkAuth`, `callin`,
+     * `vendorProfile` on the resource) are refused. Changing it replaces the resource. Omitted in state written before
+     * Redfish existed: that is `"ipmi"`, and shows no diff.
+     */
+    protocol?: pulumi.Input<"ipmi" | "redfish">;
+    /**
+     * Redfish only, and required there: how the BMC's HTTPS certificate is checked, before any credential is sent.
+     * Exactly one of `fingerprint` (SHA-256 of the certificate: 64 hex digits, colons optional, any case) or
+     * `caCertificate` (PEM of the CA that issued it, or of the BMC's own self-signed certificate, which then matches
+     * whatever names it carries). There is no way to skip the check. Changing it is an update.
+     */
+    tls?: pulumi.Input<RedfishTlsArgs>;
+    /**
      * IP address or DNS name of the BMC's LAN interface. Changing it replaces the resource (another BMC). Required
      * unless in-band (`inband` or `ssh`), where it must be omitted.
      */
     host?: pulumi.Input<string>;
-    /** RMCP+ UDP port. Default `623`. Changing it replaces the resource. */
+    /** RMCP+ UDP port, default `623`; with `protocol: "redfish"` the HTTPS port, default `443`. Changing it replaces the resource. */
     port?: pulumi.Input<number>;
     /**
      * Administrator account to log in with (1-16 bytes). May be the managed account itself: see `allowSelfLockout`.
@@ -38,7 +55,7 @@ export interface BmcConnectionArgs {
      * other suite is refused: suite 0 accepts any password (CVE-2013-4782) and the rest lack integrity or encryption.
      */
     cipherSuite?: pulumi.Input<17 | 3>;
-    /** Seconds to wait for each answer before sending again (ipmitool `-N`). Default `2`; raise it on slow management networks. */
+    /** Seconds to wait for each answer before sending again (ipmitool `-N`). Default `2`; raise it on slow management networks. Redfish: seconds per HTTPS request, default `30`. */
     timeoutSeconds?: pulumi.Input<number>;
     /**
      * Attempts per request (ipmitool `-R`); opening a session gets one more. Default `2`. Natively a silent BMC fails
@@ -50,7 +67,8 @@ export interface BmcConnectionArgs {
      * What carries the sessions: `"native"` (RMCP+ spoken by the provider itself over UDP; no ipmitool needed) or
      * `"ipmitool"` (one ipmitool process per session). Default: `"native"` for a BMC reached over the network from
      * here; in-band (`inband`, `ssh`) and jump-host (`via`) routes always use ipmitool (the kernel's IPMI device; an
-     * SSH channel carries TCP, not UDP), and refuse `"native"`. Changing it is an update, never a replacement.
+     * SSH channel carries TCP, not UDP), and refuse `"native"`. Changing it is an update, never a replacement. IPMI
+     * only: with `protocol: "redfish"` it is refused (Redfish always runs over HTTPS from the provider process).
      */
     transport?: pulumi.Input<"native" | "ipmitool">;
     /**
@@ -73,6 +91,14 @@ export interface BmcConnectionArgs {
      * password travels over the SSH channel's stdin. Changing it is an update, not a replacement.
      */
     via?: pulumi.Input<{ ssh: pulumi.Input<SshArgs> }>;
+}
+
+/** The certificate pin of a Redfish BMC: exactly one of the two. */
+export interface RedfishTlsArgs {
+    /** SHA-256 fingerprint of the BMC's certificate (`openssl x509 -noout -fingerprint -sha256`), colons optional. */
+    fingerprint?: pulumi.Input<string>;
+    /** PEM certificate of the issuing CA, or the BMC's own self-signed certificate. */
+    caCertificate?: pulumi.Input<string>;
 }
 
 /**
@@ -121,6 +147,8 @@ export interface BmcUserArgs {
      * User slot (2..the BMC's maximum, which the BMC reports; often 10-16, 63 on some). Omitted: the slot already holding
      * `username` is adopted, otherwise the lowest free slot from 3 up is used. Slot 1 (anonymous) is never touched and
      * slot 0 is invalid. A slot that holds another account is never overwritten. Changing it replaces the resource.
+     * Redfish: the account's member Id on slot-model services (iDRAC9, XCC); refused on services that create accounts
+     * by POST and choose the Id themselves.
      */
     userId?: pulumi.Input<number>;
     /** Account name, 1-16 printable ASCII bytes, case-sensitive. Changing it renames the account in place. */
@@ -131,13 +159,20 @@ export interface BmcUserArgs {
      * characters: RMCP+ lets anyone who knows a user name fetch a hash of the password (CVE-2013-4786).
      */
     password: pulumi.Input<string>;
-    /** Privilege limit on the LAN channel. Required. Demoting the login account is refused unless `allowSelfLockout`. */
+    /**
+     * Privilege limit on the LAN channel. Required. Demoting the login account is refused unless `allowSelfLockout`.
+     * Redfish: the RoleId — administrator → Administrator, operator → Operator, user → ReadOnly, no-access → NoAccess (or
+     * iDRAC's None) where the BMC lists such a role; `callback` is refused.
+     */
     privilege: pulumi.Input<BmcPrivilege>;
     /** LAN channel number (1-11). Default: the first channel whose medium is 802.3 LAN (usually 1, 2 on some HPE models). Changing it replaces the resource. */
     channel?: pulumi.Input<number>;
     /** Whether the account may log in. Default `true`. Disabling the login account is refused unless `allowSelfLockout`. */
     enabled?: pulumi.Input<boolean>;
-    /** IPMI messaging on the LAN channel (needed for any LAN login). Default `true`. */
+    /**
+     * IPMI messaging on the LAN channel (needed for any LAN login). Default `true`. Redfish: the `IPMI` account type,
+     * managed only when given, on BMCs that expose AccountTypes (OpenBMC, XCC); `false` is refused where they do not.
+     */
     ipmiMessaging?: pulumi.Input<boolean>;
     /** Link authentication on the channel. Default `true`. */
     linkAuth?: pulumi.Input<boolean>;
@@ -158,10 +193,11 @@ export interface BmcUserArgs {
     /**
      * Which vendor's rules to apply. Default `"auto"`: the provider reads the BMC's manufacturer id (Get Device ID, once
      * per BMC per run) and applies that vendor's profile at call time, before any write (Supermicro: slot 2 fixed to
-     * `ADMIN`, passwords of 8-16 characters with 3 of upper/lower/digit/special, privilege before messaging; Dell: 16
-     * slots; HPE: LAN channel 2 probed first, "(Empty User)" slots are free; Lenovo: enable before access). Naming a
+     * `ADMIN`, passwords of 8-16 characters with upper, lower, digit and special, privilege before messaging; Dell: 16
+     * slots, a higher `userId` refused; HPE: LAN channel 2 probed first, "(Empty User)" slots are free; Lenovo: enable
+     * before access; OpenBMC: `root` in slot 1 counts as an administrator for the last-administrator guard). Naming a
      * vendor (`supermicro`, `dell`, `hpe`, `lenovo`, `openbmc`) applies its rules whatever the BMC reports, and lets
-     * `pulumi preview` check the password against them; `"generic"` applies none (firmware known to differ).
+     * `pulumi preview` check the password and `userId` against them; `"generic"` applies none (firmware known to differ).
      */
     vendorProfile?: pulumi.Input<"auto" | "supermicro" | "dell" | "hpe" | "lenovo" | "openbmc" | "generic">;
 }
@@ -199,6 +235,12 @@ export class BmcUser extends pulumi.dynamic.Resource {
     declare public readonly vendor: pulumi.Output<string>;
     /** IANA enterprise number from Get Device ID (Supermicro 10876, Dell 674, HPE 11, Lenovo 19046, OpenBMC 49769); absent if the BMC did not answer. */
     declare public readonly manufacturerId: pulumi.Output<number | undefined>;
+    /** Redfish: the account's member Id (a number, or the user name on OpenBMC). */
+    declare public readonly accountId: pulumi.Output<string | undefined>;
+    /** Redfish: the account's RoleId as the BMC shows it. */
+    declare public readonly roleId: pulumi.Output<string | undefined>;
+    /** Redfish: `Locked` as the BMC reports it; `true` shows as drift and the next `up` unlocks the account. */
+    declare public readonly locked: pulumi.Output<boolean | undefined>;
 
     constructor(name: string, args: BmcUserArgs, opts?: pulumi.CustomResourceOptions) {
         const bmc = pulumi.output(args.bmc).apply((b) => ({
@@ -226,6 +268,9 @@ export class BmcUser extends pulumi.dynamic.Resource {
                 bmcLogin: undefined,
                 vendor: undefined,
                 manufacturerId: undefined,
+                accountId: undefined,
+                roleId: undefined,
+                locked: undefined,
             },
             {
                 ...opts,

@@ -18,21 +18,21 @@ export const PRIVILEGES = ["administrator", "operator", "user", "callback", "no-
 /** Printable ASCII, space included (0x20-0x7E). */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-const printable = (field: string, min: number, max: number, what: string) =>
+export const printable = (field: string, min: number, max: number, what: string) =>
     z
         .string({ error: `${field} must be a string` })
         .refine((s) => PRINTABLE.test(s), { message: `${field} may contain only printable ASCII characters (no control bytes, no NUL, no non-ASCII)` })
         .refine((s) => s.length >= min, { message: `${field} must not be empty` })
         .refine((s) => s.length <= max, { message: `${field} must be at most ${max} bytes ${what}` });
 
-const int = (field: string, min: number, max: number, hint = "") =>
+export const int = (field: string, min: number, max: number, hint = "") =>
     z
         .number({ error: `${field} must be a number` })
         .int({ message: `${field} must be a whole number` })
         .min(min, { message: `${field} must be between ${min} and ${max}${hint}` })
         .max(max, { message: `${field} must be between ${min} and ${max}${hint}` });
 
-const bool = (field: string) => z.boolean({ error: `${field} must be true or false` });
+export const bool = (field: string) => z.boolean({ error: `${field} must be true or false` });
 
 const CIPHER_WHY =
     "bmc.cipherSuite must be 17 (RAKP-HMAC-SHA256, AES-128; the default) or 3 (RAKP-HMAC-SHA1, AES-128) — " +
@@ -42,7 +42,7 @@ const CIPHER_WHY =
 const HOST_RE = /^[A-Za-z0-9._:\-\[\]%]+$/;
 
 /** `inbandLabel`: also accept the `inband@…` label that `check` itself sets in-band (checked against the route later). */
-const hostName = (field: string, what: string, inbandLabel = false) =>
+export const hostName = (field: string, what: string, inbandLabel = false) =>
     z
         .string({ error: `${field} must be a string (${what})` })
         .trim()
@@ -111,7 +111,7 @@ const sshSchema = (field: string) =>
 
 export type SshConnection = z.output<ReturnType<typeof sshSchema>>;
 
-const BMC_FIELDS = "host, port, username, password, cipherSuite, timeoutSeconds, retries, fallbackPasswords, transport, inband, ssh, via";
+const BMC_FIELDS = "protocol, host, port, username, password, cipherSuite, timeoutSeconds, retries, fallbackPasswords, transport, inband, ssh, via";
 
 /** The transports that carry a BMC session (`transport/session.ts`). */
 export const TRANSPORTS = ["native", "ipmitool"] as const;
@@ -125,6 +125,8 @@ export const TRANSPORTS = ["native", "ipmitool"] as const;
 export const bmcConnectionSchema = z
     .strictObject(
         {
+            // "redfish" selects the Redfish schema (redfishSchema.ts) before this one is reached.
+            protocol: z.literal("ipmi", { error: 'bmc.protocol must be "ipmi" (the default) or "redfish"' }).optional(),
             // In-band, `check` sets host to a label (`inband@…`) that later validations of the same inputs must accept.
             host: hostName("bmc.host", "the BMC's IP address or DNS name", true).optional(),
             port: int("bmc.port", 1, 65535, " (the BMC's RMCP+ UDP port, normally 623)").default(623),
@@ -142,7 +144,14 @@ export const bmcConnectionSchema = z
                 })
                 .max(4, { message: "bmc.fallbackPasswords may list at most 4 passwords: each costs one failed login, and BMCs lock accounts after a few" })
                 .default([]),
-            transport: z.enum(TRANSPORTS, { error: 'bmc.transport must be "native" (RMCP+ from this process, the default) or "ipmitool"' }).optional(),
+            transport: z
+                .enum(TRANSPORTS, {
+                    error: (iss) =>
+                        iss.input === "redfish"
+                            ? 'bmc.transport chooses what carries IPMI sessions ("native" or "ipmitool"); for Redfish set bmc.protocol: "redfish" (with bmc.tls) and leave transport out'
+                            : 'bmc.transport must be "native" (RMCP+ from this process, the default) or "ipmitool"',
+                })
+                .optional(),
             inband: z.literal("local", { error: 'bmc.inband must be "local" (ipmitool -I open on the machine running Pulumi); for another host use bmc.ssh' }).optional(),
             ssh: sshSchema("bmc.ssh").optional(),
             via: z

@@ -1,5 +1,5 @@
 /**
- * Vendor profiles applied to `BmcUser` decisions. Pure: the profile comes from `transport/ipmitool/vendors.ts` (data,
+ * Vendor profiles applied to `BmcUser` decisions. Pure: the profile comes from `ipmi/vendors.ts` (data,
  * each rule with its source), the BMC's identity from `identity.ts`; this module decides what the rules mean for one
  * account — which inputs a vendor refuses, in which order writes go, what counts as an empty slot.
  *
@@ -51,7 +51,7 @@ export function passwordRuleFailures(password: string, profile: VendorProfile, p
             out.push({
                 property,
                 reason:
-                    `${profile.name} firmware requires at least ${policy.requiredClasses} of: ${CLASSES.map(([n]) => n).join(", ")} ` +
+                    `${profile.name} firmware requires ${policy.requiredClasses >= CLASSES.length ? "each" : `at least ${policy.requiredClasses}`} of: ${CLASSES.map(([n]) => n).join(", ")} ` +
                     `(${policy.source}); non-compliant passwords are refused or reset by firmware updates`,
             });
         }
@@ -82,10 +82,21 @@ export function fixedSlotFailure(inputs: Pick<VendorRuleInputs, "username">, slo
     };
 }
 
+/** A slot beyond the vendor's known slot count (Dell: 16), which its firmware would refuse with 0xC9. */
+export function slotRangeFailure(slot: number | undefined, profile: VendorProfile): CheckFailure | undefined {
+    if (slot === undefined || profile.maxUsers === undefined || slot <= profile.maxUsers) {
+        return undefined;
+    }
+    return {
+        property: "userId",
+        reason: `userId ${slot} is above ${profile.name} BMCs' ${profile.maxUsers} user slots (${sourceOf(profile, String(profile.maxUsers))}); choose a userId from 2 to ${profile.maxUsers}, or omit userId to use the lowest free slot`,
+    };
+}
+
 /** Every vendor rule the account breaks, given the slot it will occupy (when known). */
 export function vendorRuleFailures(inputs: VendorRuleInputs, profile: VendorProfile, slot = inputs.userId): CheckFailure[] {
-    const fixed = fixedSlotFailure(inputs, slot, profile);
-    return [...(fixed ? [fixed] : []), ...passwordRuleFailures(inputs.password, profile)];
+    const failures = [slotRangeFailure(slot, profile), fixedSlotFailure(inputs, slot, profile)].filter((f): f is CheckFailure => f !== undefined);
+    return [...failures, ...passwordRuleFailures(inputs.password, profile)];
 }
 
 /** The call-time error for broken vendor rules (before any write). */

@@ -11,9 +11,13 @@ import { LAB_VENDORS, LabUser, LabVendor, Privilege, startLab } from "../lab";
 /** UDP port of the first BMC when --port is not given: VirtualBMC's customary 6230, free of privileges (623 needs root). */
 export const DEFAULT_LAB_PORT = 6230;
 
+/** TCP port of the first BMC's Redfish face when --redfish-port is not given: HTTPS's customary alternative, unprivileged. */
+export const DEFAULT_REDFISH_PORT = 8443;
+
 export const LAB_USAGE = `Usage: bmc-credentials lab [options]
 
 Starts virtual BMCs (RMCP+, cipher suites 17 and 3) in this process, one UDP port each, until SIGINT or SIGTERM.
+Each also serves Redfish over HTTPS (one TCP port each) on the same accounts, with a certificate made at start.
 
 Options:
   --vendor NAME                 ${LAB_VENDORS.join("|")} (default generic): manufacturer id,
@@ -29,7 +33,10 @@ Options:
   --lockout-seconds S           how long it stays locked (default 60; 0 = until re-enabled)
   --max-sessions K              sessions at once per BMC (default 4)
   --state DIR                   keep each BMC's account table in DIR across runs
-  --json                        one JSON line per BMC: {"host","port","vendor","manufacturerId","admin"}
+  --redfish-port P              TCP port of the first BMC's Redfish face (default ${DEFAULT_REDFISH_PORT}), P+1, ...
+  --no-redfish                  IPMI only
+  --json                        one JSON line per BMC: {"host","port","vendor","manufacturerId","admin",
+                                "redfishPort","fingerprint"} (the last two unless --no-redfish)
   -h, --help                    show this help
 
 Passwords on this command line are lab fixtures; never reuse real ones here.
@@ -56,6 +63,8 @@ interface LabArgs {
     lockoutSeconds?: number;
     maxSessions?: number;
     state?: string;
+    /** TCP port of the first Redfish face, or undefined for none (--no-redfish). */
+    redfishPort?: number;
     json: boolean;
     help: boolean;
 }
@@ -87,7 +96,7 @@ function parseUser(value: string): LabUser {
 }
 
 export function parseLabArgs(argv: readonly string[]): LabArgs {
-    const a: LabArgs = { vendor: "generic", count: 1, host: "127.0.0.1", port: DEFAULT_LAB_PORT, users: [], json: false, help: false };
+    const a: LabArgs = { vendor: "generic", count: 1, host: "127.0.0.1", port: DEFAULT_LAB_PORT, users: [], redfishPort: DEFAULT_REDFISH_PORT, json: false, help: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "-h" || arg === "--help") {
@@ -96,6 +105,10 @@ export function parseLabArgs(argv: readonly string[]): LabArgs {
         }
         if (arg === "--json") {
             a.json = true;
+            continue;
+        }
+        if (arg === "--no-redfish") {
+            a.redfishPort = undefined;
             continue;
         }
         if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${arg}`);
@@ -135,11 +148,15 @@ export function parseLabArgs(argv: readonly string[]): LabArgs {
             case "state":
                 a.state = value;
                 break;
+            case "redfish-port":
+                a.redfishPort = whole(flag, value, 1, 65535);
+                break;
             default:
                 throw new UsageError(`unknown option --${flag}`);
         }
     }
     if (a.port + a.count - 1 > 65535) throw new UsageError(`--port ${a.port} leaves no room for ${a.count} BMCs below 65536`);
+    if (a.redfishPort !== undefined && a.redfishPort + a.count - 1 > 65535) throw new UsageError(`--redfish-port ${a.redfishPort} leaves no room for ${a.count} BMCs below 65536`);
     return a;
 }
 
@@ -183,6 +200,8 @@ export async function runLab(argv: readonly string[], io: LabIo): Promise<number
             lockout: args.lockout !== undefined || args.lockoutSeconds !== undefined ? { threshold: args.lockout ?? 0, lockoutSeconds: args.lockoutSeconds } : undefined,
             maxSessions: args.maxSessions,
             stateDir: args.state,
+            redfish: args.redfishPort !== undefined,
+            redfishPort: args.redfishPort,
         });
     } catch (e) {
         if (isCredentialsError(e, "INVALID_INPUT")) {
@@ -195,7 +214,10 @@ export async function runLab(argv: readonly string[], io: LabIo): Promise<number
         return 1;
     }
     if (args.json) {
-        for (const b of lab.bmcs) io.out(JSON.stringify({ host: b.host, port: b.port, vendor: b.vendor, manufacturerId: b.manufacturerId, admin: b.admin.name }));
+        for (const b of lab.bmcs) {
+            const redfish = b.redfish ? { redfishPort: b.redfish.port, fingerprint: b.redfish.fingerprint } : {};
+            io.out(JSON.stringify({ host: b.host, port: b.port, vendor: b.vendor, manufacturerId: b.manufacturerId, admin: b.admin.name, ...redfish }));
+        }
     } else {
         const first = lab.bmcs[0];
         const last = lab.bmcs[lab.bmcs.length - 1];
@@ -203,6 +225,11 @@ export async function runLab(argv: readonly string[], io: LabIo): Promise<number
         io.out(`bmc-credentials lab: ${lab.bmcs.length} virtual ${args.vendor} BMC${lab.bmcs.length > 1 ? "s" : ""} on ${args.host}, UDP ${ports}`);
         io.out(`  manufacturer id ${first.manufacturerId}; administrator ${first.admin.name} (slot ${first.admin.slot})${args.admin ? "" : ", the vendor's factory password"}; cipher suites ${first.bmc.cipherSuites.join(", ")}`);
         io.out(`  try: ipmitool -I lanplus -H ${args.host} -p ${first.port} -U ${first.admin.name} -E -C 17 user list 1   (password in IPMI_PASSWORD)`);
+        if (first.redfish) {
+            const rports = first.redfish.port === last.redfish!.port ? `port ${first.redfish.port}` : `ports ${first.redfish.port}-${last.redfish!.port}`;
+            io.out(`  Redfish (${first.redfish.flavour}) over HTTPS on TCP ${rports}; certificate SHA-256 ${first.redfish.fingerprint}`);
+            io.out(`  try: bmc-credentials users --protocol redfish --host ${args.host} --port ${first.redfish.port} --username ${first.admin.name} --tls-fingerprint ${first.redfish.fingerprint}`);
+        }
         io.out("Passwords given to the lab are fixtures. Ctrl-C stops it.");
     }
     await stopped;

@@ -24,6 +24,8 @@ import { parseHostKey } from "../transport/ssh/remote";
 import { decodeDeviceId, decodeUserAccess, getDeviceId, getUserAccess, privilegeFromCode, SESSION_PRIVILEGE } from "../ipmi/commands";
 import { profileNamed } from "../ipmi/vendors";
 import { runLab } from "./lab";
+import { UsageError } from "./usage";
+import { IPMI_ONLY_OPTIONS, RedfishCliTarget, redfishUsers, redfishVerify } from "./redfish";
 
 const USAGE = `Usage: bmc-credentials <command> --host HOST [options]
 
@@ -47,6 +49,15 @@ Target options:
   --privilege LEVEL             session privilege for verify (default USER)
   --transport native|ipmitool   what speaks RMCP+: this program itself (default) or ipmitool; in-band and
                                 --via-ssh always use ipmitool
+
+Redfish (for BMCs whose IPMI over LAN is off; users and verify):
+  --protocol redfish            use the BMC's Redfish AccountService over HTTPS instead of IPMI
+  --tls-fingerprint SHA256      the BMC certificate's SHA-256 fingerprint (colons optional); or
+  --tls-ca-file PATH            a PEM CA certificate (or the BMC's own self-signed certificate)
+                                One of the two is required: the certificate is always checked (no insecure mode).
+  --port N                      HTTPS port (default 443); --timeout per request (default 30)
+                                --cipher-suite, --channel, --retries, --privilege, --transport and the route
+                                options are IPMI-only
 
 Route options (default: RMCP+ from this machine to --host):
   --inband local                in-band on this machine (ipmitool -I open; needs /dev/ipmi0 and root); no --host
@@ -73,7 +84,6 @@ comes back with its factory administrator and the password on its label) and may
 address can fall back to DHCP, cutting off remote access). The BMC reboots and is unreachable for about a minute.
 Nothing was sent. Re-run with --yes to confirm.`;
 
-class UsageError extends Error {}
 
 interface Options {
     command: string;
@@ -81,6 +91,7 @@ interface Options {
 }
 
 const VALUE_FLAGS = new Set([
+    "protocol", "tls-fingerprint", "tls-ca-file",
     "host", "port", "username", "cipher-suite", "channel", "timeout", "retries", "user", "vendor", "password-file", "privilege", "transport",
     "inband", "ssh-host", "ssh-port", "ssh-user", "ssh-key-file", "ssh-password-file", "ssh-host-key", "ssh-host-key-file",
 ]);
@@ -129,7 +140,7 @@ function str(o: Options, name: string): string | undefined {
     return typeof v === "string" ? v : undefined;
 }
 
-async function readPassword(o: Options, io: Io): Promise<string> {
+async function readPassword(o: Options, io: Io, maxLength = 20): Promise<string> {
     const file = str(o, "password-file");
     let pw: string | undefined;
     if (file) {
@@ -142,8 +153,8 @@ async function readPassword(o: Options, io: Io): Promise<string> {
     if (!pw) {
         throw new UsageError("no password: set IPMI_PASSWORD, use --password-file, or run in a terminal to be prompted");
     }
-    if (!/^[\x20-\x7e]{1,20}$/.test(pw)) {
-        throw new UsageError("the password must be 1-20 printable ASCII characters");
+    if (pw.length > maxLength || !/^[\x20-\x7e]+$/.test(pw)) {
+        throw new UsageError(`the password must be 1-${maxLength} printable ASCII characters`);
     }
     registerSecrets(pw);
     return pw;
@@ -261,6 +272,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
             }
         }
         if (o.command === "verify" && !str(o, "user")) throw new UsageError("verify needs --user NAME");
+        if (str(o, "protocol") !== undefined) return await runRedfish(o, io);
         // In-band there is no BMC login: only verify needs a password (the one it tests).
         const password = isInbandTarget(o) && o.command !== "verify" ? "" : await readPassword(o, io);
         if (o.command === "users") return await listUsers(o, password, io);
@@ -274,6 +286,30 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         io.err(`bmc-credentials: ${isCredentialsError(e) ? e.message : String((e as Error)?.message ?? e)}`);
         return 1;
     }
+}
+
+/** `--protocol redfish`: users and verify over the BMC's Redfish service. */
+async function runRedfish(o: Options, io: Io): Promise<number> {
+    const protocol = str(o, "protocol");
+    if (protocol === "ipmi") throw new UsageError("--protocol ipmi is the default: leave it out");
+    if (protocol !== "redfish") throw new UsageError('--protocol must be "redfish" (IPMI is the default)');
+    if (o.command === "factory-reset") throw new UsageError("factory-reset is an IPMI OEM command; it has no Redfish form here");
+    const ipmiOnly = IPMI_ONLY_OPTIONS.filter((f) => o.flags.has(f));
+    if (ipmiOnly.length) throw new UsageError(`--${ipmiOnly[0]} is an IPMI option; with --protocol redfish use --host, --port, --username, --tls-fingerprint/--tls-ca-file, --timeout`);
+    const t: RedfishCliTarget = {
+        host: str(o, "host"),
+        port: intFlag(o, "port", 443, 1, 65535),
+        username: str(o, "username") ?? "root",
+        timeoutSeconds: intFlag(o, "timeout", 30, 1, 300),
+        tlsFingerprint: str(o, "tls-fingerprint"),
+        tlsCaFile: str(o, "tls-ca-file"),
+    };
+    if (!t.host) throw new UsageError("--host is required");
+    if (!t.tlsFingerprint && !t.tlsCaFile) {
+        throw new UsageError("--protocol redfish needs --tls-fingerprint SHA256 or --tls-ca-file PEM: the BMC's certificate is always checked (there is no insecure mode)");
+    }
+    const password = await readPassword(o, io, 127);
+    return o.command === "users" ? redfishUsers(t, password, io.out) : redfishVerify(t, str(o, "user")!, password, io);
 }
 
 async function listUsers(o: Options, password: string, io: Io): Promise<number> {

@@ -127,10 +127,11 @@ export function isActiveAdministrator(slot: SlotState): boolean {
 
 /**
  * True when some slot other than `except` on `channel` is an active administrator. Reads access first and the name
- * only for administrator candidates, and stops at the first one found.
+ * only for administrator candidates, and stops at the first one found. Slots from `firstSlot` (2: slot 1 is the
+ * anonymous user on most firmware; 1 where the vendor keeps an account there, OpenBMC's root).
  */
-export async function anotherAdministrator(session: IpmiSession, channel: number, except: number, maxUsers: number): Promise<boolean> {
-    for (let id = 2; id <= maxUsers; id++) {
+export async function anotherAdministrator(session: IpmiSession, channel: number, except: number, maxUsers: number, firstSlot = 2): Promise<boolean> {
+    for (let id = firstSlot; id <= maxUsers; id++) {
         if (id === except) {
             continue;
         }

@@ -12,11 +12,40 @@ import { COMPLETION_CODES, RawCommand, TRANSIENT_COMPLETION_CODES } from "./comm
 /** Result of one command: its data, or the failure it stands for. */
 export type CommandResult = { ok: true; data: number[] } | { ok: false; error: CredentialsError };
 
-/** What a non-zero completion code means for the command that got it. */
-export function completionError(completionCode: number, label: string, ctx: FailureContext): CredentialsError {
+/**
+ * The user slot a user-management command addresses (§22.26-22.30: Set/Get User Access carry it in byte 2, Set/Get User
+ * Name and Set User Password in byte 1; the low 6 bits), or undefined for other commands.
+ */
+export function userSlotOf(command: Pick<RawCommand, "netFn" | "cmd" | "data">): number | undefined {
+    if (command.netFn !== 0x06) {
+        return undefined;
+    }
+    if (command.cmd === 0x43 || command.cmd === 0x44) {
+        return command.data[1] === undefined ? undefined : command.data[1] & 0x3f;
+    }
+    if (command.cmd === 0x45 || command.cmd === 0x46 || command.cmd === 0x47) {
+        return command.data[0] === undefined ? undefined : command.data[0] & 0x3f;
+    }
+    return undefined;
+}
+
+/**
+ * What a non-zero completion code means for the command that got it. With the command itself, 0xC9 (parameter out
+ * of range) on a user-management command names the `userId` input: the slot is beyond what this BMC manages.
+ */
+export function completionError(completionCode: number, label: string, ctx: FailureContext, command?: Pick<RawCommand, "netFn" | "cmd" | "data">): CredentialsError {
     const code = `0x${completionCode.toString(16)}`;
     const context = { host: ctx.host, port: ctx.port, slot: ctx.userId, channel: ctx.channel, completionCode: code };
     const message = `${label} failed with completion code ${code} (${COMPLETION_CODES[completionCode] ?? "unknown completion code"})`;
+    const slot = command ? userSlotOf(command) : undefined;
+    if (completionCode === 0xc9 && slot !== undefined) {
+        const access = command!.cmd === 0x43 || command!.cmd === 0x44;
+        return new CredentialsError("BMC_SLOT_OUT_OF_RANGE", {
+            message: `userId ${slot} is beyond this BMC's user slots: ${message}${access ? ` (or channel ${ctx.channel ?? command!.data[0] & 0x0f} is not one of its channels)` : ""}`,
+            hint: "choose a userId within the BMC's slot count (`ipmitool user summary` shows it as Maximum IDs), or omit userId to use the lowest free slot",
+            context: { ...context, slot },
+        });
+    }
     if (completionCode === 0xd4) {
         return new CredentialsError("BMC_INSUFFICIENT_PRIVILEGE", { message, hint: "log in with an administrator account (bmc.username)", context });
     }
@@ -99,7 +128,7 @@ export class IpmiSession {
     private async request(c: RawCommand): Promise<CommandResult> {
         try {
             const reply = await this.session.send(c);
-            return reply.completionCode === 0 ? { ok: true, data: [...reply.data] } : { ok: false, error: completionError(reply.completionCode, c.label, this.ctx) };
+            return reply.completionCode === 0 ? { ok: true, data: [...reply.data] } : { ok: false, error: completionError(reply.completionCode, c.label, this.ctx, c) };
         } catch (e) {
             if (isCredentialsError(e, "BMC_TIMEOUT")) {
                 // The transport's timeout, located: the slot and channel this command concerned.

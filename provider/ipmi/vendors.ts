@@ -44,6 +44,12 @@ export interface VendorProfile {
     noEnableOnPasswordChange: boolean;
     /** LAN channel to try first when detecting. */
     preferredLanChannel: number;
+    /**
+     * The lowest slot that holds a real account: 2 on most firmware, where slot 1 is the anonymous (null) user; 1 on
+     * OpenBMC, whose root lives there. Where it is 1, slot 1 counts as an administrator for the last-administrator
+     * guard (the provider still never manages slot 1 itself).
+     */
+    firstAccountSlot: 1 | 2;
     /** Where each rule comes from. */
     sources: readonly string[];
 }
@@ -56,6 +62,7 @@ const BASE = {
     privilegeBeforeMessaging: false,
     noEnableOnPasswordChange: false,
     preferredLanChannel: 1,
+    firstAccountSlot: 2,
 } as const satisfies Partial<VendorProfile>;
 
 export const PROFILES: readonly VendorProfile[] = [
@@ -70,8 +77,13 @@ export const PROFILES: readonly VendorProfile[] = [
         passwordPolicy: {
             minLength: 8,
             maxLength: 16,
-            requiredClasses: 3,
-            source: "8-16 characters, 3 of upper/lower/digit/special: truenas/middleware#9429 (IPMI on Supermicro boards), fwupd/fwupd#5129",
+            // All four, the stricter of the two public readings: TrueNAS's middleware checks 3 of 4 before it calls
+            // ipmitool on its Supermicro boards (truenas/middleware#9429, plugins/ipmi_/lan.py), its documentation
+            // for the same boards states all four (truenas/documentation#1588), and newer firmware tightens the policy
+            // and resets passwords that no longer comply (fwupd/fwupd#5129). A password with all four passes both;
+            // one with three may be refused by the BMC after the name was written (a partial failure).
+            requiredClasses: 4,
+            source: "8-16 characters with upper case, lower case, digit and special: truenas/documentation#1588 (IPMI on Supermicro boards; TrueNAS's own check, truenas/middleware#9429, asks for 3 of them), fwupd/fwupd#5129 (newer firmware resets non-compliant passwords)",
         },
         privilegeBeforeMessaging: true,
         noEnableOnPasswordChange: true,
@@ -123,7 +135,10 @@ export const PROFILES: readonly VendorProfile[] = [
         ...BASE,
         name: "openbmc",
         manufacturerIds: [49769],
+        defaultAdmin: { slot: 1, username: "root" },
+        firstAccountSlot: 1,
         sources: [
+            "root on slot 1 (a real account, not the anonymous user), 15 user IDs: openbmc-test-automation ipmi/test_ipmi_user.robot (root_userid 1)",
             "20-byte password cap for IPMI users (the ipmi group): openbmc/openbmc#3550",
             "passwords over 16 bytes need the 20-byte format or logins fail: openbmc/phosphor-host-ipmid#149",
         ],

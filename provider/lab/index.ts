@@ -11,6 +11,7 @@
  * // … run a stack against them …
  * bmc.account("ops");                     // the slot as the BMC holds it: name, passwordSize, enabled, access per channel
  * bmc.inject({ busy: { count: 2 } });     // faults
+ * bmc.redfish;                             // { port, fingerprint, flavour, service }: the same table over Redfish/HTTPS
  * await lab.stop();
  * ```
  *
@@ -23,6 +24,9 @@ import { AccountSeed, AccountTable, AccountView, Clock, LockoutPolicy, NO_LOCKOU
 import { VirtualBmc } from "./bmc";
 import type { FaultPlan } from "./faults";
 import { LAB_VENDORS, LabVendor, PERSONALITIES, Personality } from "./personalities";
+import { REDFISH_FLAVOURS, REDFISH_FOR_VENDOR, RedfishFlavour } from "./redfish/personalities";
+import { RedfishFace, startRedfishFaces } from "./redfish/server";
+import type { RedfishService } from "./redfish/service";
 
 export { AccountTable, PRIVILEGE_CODE, NO_LOCKOUT } from "./accounts";
 export type { AccountView, ChannelAccess, LockoutPolicy, Privilege, PasswordSize, Clock, AccountPolicy, AccountSeed, AccountRefusal, LoginRefusal } from "./accounts";
@@ -30,6 +34,9 @@ export type { FaultPlan } from "./faults";
 export { LAB_VENDORS, PERSONALITIES } from "./personalities";
 export type { LabVendor, Personality, Source } from "./personalities";
 export { VirtualBmc } from "./bmc";
+export { REDFISH_FLAVOURS, REDFISH_PERSONALITIES, REDFISH_FOR_VENDOR } from "./redfish/personalities";
+export type { RedfishFlavour, RedfishPersonality } from "./redfish/personalities";
+export type { RedfishService, RequestLogEntry } from "./redfish/service";
 
 /** An account put in place when the lab starts. */
 export interface LabUser {
@@ -64,6 +71,13 @@ export interface LabBmcOptions {
     setupTimeoutMs?: number;
     /** Seconds an active session may stay silent (default 60). */
     idleTimeoutSeconds?: number;
+    /**
+     * Also serve Redfish over HTTPS on the same account table (an account set over IPMI shows in Redfish and the
+     * reverse; failed logins through either count towards one lockout). `true` (default): the vendor's Redfish
+     * personality (dell → idrac9, hpe → ilo, lenovo → xcc, openbmc → openbmc, supermicro and generic → dmtf); a
+     * personality name (`idrac9`, `ilo`, `openbmc`, `xcc`, `dmtf`); `false`: IPMI only.
+     */
+    redfish?: boolean | RedfishFlavour;
 }
 
 /** Options of a lab. */
@@ -76,6 +90,11 @@ export interface LabOptions extends LabBmcOptions {
     host?: string;
     /** First UDP port; BMC i listens on port + i. Default 0: every BMC on a free port of its own. */
     port?: number;
+    /**
+     * First TCP port of the Redfish faces; BMC i serves HTTPS on redfishPort + i. Default 0: each on a free port. All
+     * faces of a lab present one certificate, made at start (its SHA-256 is `bmc.redfish.fingerprint`).
+     */
+    redfishPort?: number;
     /** Directory that keeps each BMC's account table across runs (`bmc-<port>.json`). */
     stateDir?: string;
     /** Clock for lockout intervals and timeouts (tests). */
@@ -114,6 +133,19 @@ export interface LabBmc {
     onReceived(listener: ((count: number) => void) | undefined): void;
     /** The underlying virtual BMC. */
     readonly bmc: VirtualBmc;
+    /** The BMC's Redfish face (HTTPS on `port`, the certificate's SHA-256 `fingerprint`), unless `redfish: false`. */
+    readonly redfish?: LabRedfish;
+}
+
+/** One BMC's Redfish face. */
+export interface LabRedfish {
+    readonly port: number;
+    /** SHA-256 of the certificate, `AB:CD:…` (what `bmc.tls.fingerprint` pins). */
+    readonly fingerprint: string;
+    readonly certificatePem: string;
+    readonly flavour: RedfishFlavour;
+    /** The service: its request log, test hooks and faults (see `provider/lab/redfish/service.ts`). */
+    readonly service: RedfishService;
 }
 
 export interface Lab {
@@ -184,7 +216,7 @@ function lockoutFor(o: LabBmcOptions, at: string): Partial<LockoutPolicy> | unde
     return { ...NO_LOCKOUT, threshold: o.lockout.threshold, lockoutSeconds: o.lockout.lockoutSeconds ?? 60, attemptResetSeconds: o.lockout.attemptResetSeconds ?? 0 };
 }
 
-function wrap(bmc: VirtualBmc, index: number, admin: { name: string; slot: number }): LabBmc {
+function wrap(bmc: VirtualBmc, index: number, admin: { name: string; slot: number }, face?: RedfishFace, flavour?: RedfishFlavour): LabBmc {
     const { host, port } = bmc.address;
     return {
         index,
@@ -207,13 +239,26 @@ function wrap(bmc: VirtualBmc, index: number, admin: { name: string; slot: numbe
             bmc.faults.clear();
             bmc.sweep();
         },
-        restart: (options) => bmc.restart(options),
+        restart: (options) => {
+            bmc.restart(options);
+            face?.service.endSessions();
+        },
         sessions: () => bmc.sessionCount(),
         counts: () => ({ ...bmc.counts, logins: { ...bmc.counts.logins } }),
         onReceived: (listener) => {
             bmc.onReceived = listener;
         },
+        ...(face && flavour ? { redfish: { port: face.port, fingerprint: face.fingerprint, certificatePem: face.certificatePem, flavour, service: face.service } } : {}),
     };
+}
+
+/** The Redfish personality a BMC's options ask for, or undefined for none. */
+function redfishFlavour(o: LabBmcOptions, at: string): RedfishFlavour | undefined {
+    const r = o.redfish ?? true;
+    if (r === false) return undefined;
+    if (r === true) return REDFISH_FOR_VENDOR[o.vendor ?? "generic"];
+    if (!REDFISH_FLAVOURS.includes(r)) throw invalid(`${at}redfish`, `must be true, false or one of ${REDFISH_FLAVOURS.join(", ")}`);
+    return r;
 }
 
 /** How often every BMC's sessions and unanswered RAKP 2s are checked. */
@@ -227,6 +272,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (options.port && options.port + specs.length - 1 > 65535) {
         throw invalid("port", `leaves no room for ${specs.length} BMCs below 65536`);
     }
+    checkInt("redfishPort", options.redfishPort, 0, 65535);
+    if (options.redfishPort && options.redfishPort + specs.length - 1 > 65535) {
+        throw invalid("redfishPort", `leaves no room for ${specs.length} BMCs below 65536`);
+    }
+    const flavours = specs.map((o, i) => redfishFlavour(o, options.bmcs?.length ? `bmcs[${i}].` : ""));
     const clock = options.clock ?? SYSTEM_CLOCK;
     const bmcs = specs.map((o, i) => {
         const at = options.bmcs?.length ? `bmcs[${i}].` : "";
@@ -279,19 +329,38 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
             cause: e,
         });
     }
+    // The Redfish faces: one HTTPS port per BMC that has one, over the BMC's own account table, one certificate for all.
+    const withRedfish = bmcs.map((b, i) => ({ b, i, flavour: flavours[i] })).filter((x): x is { b: VirtualBmc; i: number; flavour: RedfishFlavour } => x.flavour !== undefined);
+    let faces: RedfishFace[] = [];
+    try {
+        faces = await startRedfishFaces(
+            withRedfish.map(({ b, i, flavour }) => ({ table: b.accounts, personality: flavour, clock, port: options.redfishPort ? options.redfishPort + i : 0 })),
+            { host: options.host ?? "127.0.0.1" },
+        );
+    } catch (e) {
+        await Promise.all(bmcs.map((b) => b.stop()));
+        const code = (e as NodeJS.ErrnoException)?.code;
+        throw new CredentialsError("INVALID_INPUT", {
+            message: `lab: could not bind the Redfish TCP port(s) on ${options.host ?? "127.0.0.1"}${options.redfishPort ? ` from ${options.redfishPort}` : ""}: ${code ?? (e as Error).message}`,
+            hint: code === "EADDRINUSE" ? "choose another --redfish-port (another process holds one of the ports)" : undefined,
+            context: { field: "redfishPort" },
+            cause: e,
+        });
+    }
+    const faceOf = new Map(withRedfish.map(({ i, flavour }, k) => [i, { face: faces[k], flavour }]));
     const timer = setInterval(() => {
         for (const b of bmcs) b.sweep();
     }, SWEEP_MS);
     timer.unref();
     const handles = bmcs.map((b, i) => {
         const spec = specs[i];
-        return wrap(b, i, { name: spec.admin?.name ?? b.personality.factoryAdmin.name, slot: b.personality.factoryAdmin.slot });
+        return wrap(b, i, { name: spec.admin?.name ?? b.personality.factoryAdmin.name, slot: b.personality.factoryAdmin.slot }, faceOf.get(i)?.face, faceOf.get(i)?.flavour);
     });
     return {
         bmcs: handles,
         async stop() {
             clearInterval(timer);
-            await Promise.all(bmcs.map((b) => b.stop()));
+            await Promise.all([...bmcs.map((b) => b.stop()), ...faces.map((f) => f.stop())]);
         },
     };
 }

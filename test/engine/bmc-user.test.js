@@ -3,11 +3,9 @@
 // against an ipmi_sim BMC. The program's registrations come from the installed package's own constructors.
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const path = require("node:path");
 const { Lab } = require("../lab/lab");
-const { installConsumer, removeConsumer, registrations } = require("../harness/consumer");
 const { Engine, UNKNOWN, isSecret, reveal } = require("../harness/engine");
-const { stackSession } = require("../harness/session");
+const { opsStack } = require("../harness/session");
 const { assertNoSentinel } = require("../harness/secrets");
 
 // At most 16 characters: ipmi_sim keeps 16 bytes of a password. The 20-character one is for the partial failure.
@@ -23,24 +21,19 @@ const pad16 = (s) => [...Buffer.from(s), ...new Array(16 - s.length).fill(0)];
 describe("engine: BmcUser lifecycle through the dynamic-provider process", function () {
   this.timeout(120000);
   const lab = new Lab();
-  let bmc, dir, program, urn, statePath, session, withEngine, engine;
+  let bmc, stack, program, urn, statePath, session, withEngine, engine;
 
   before(async () => {
     [bmc] = await lab.start([{ name: "eng", vendor: "supermicro" }]);
     // The login password becomes a sentinel too, so that every secret the provider handles can be traced.
     await bmc.raw([[0x06, 0x47, 2, 0x02, ...pad16(ADMIN_PW)]]);
     bmc.admin = { ...bmc.admin, password: ADMIN_PW };
-    dir = installConsumer();
-    statePath = path.join(dir, "state.json");
-    session = stackSession({ programDir: dir, statePath, sentinels: SENTINELS });
-    ({ run: withEngine, engine } = session);
-    const ops = (args = {}) => [{ kind: "BmcUser", name: "ops", args: { bmc: bmc.connection(), username: "ops", password: USER_PW, privilege: "operator", ...args } }];
-    program = registrations(dir, { base: ops(), moved: ops({ userId: 4 }), long: ops({ userId: 4, password: LONG_PW }) });
-    urn = engine().urn(program.base[0]);
+    stack = opsStack({ connection: bmc.connection(), password: USER_PW, sentinels: SENTINELS, variants: { moved: { userId: 4 }, long: { userId: 4, password: LONG_PW } } });
+    ({ program, urn, statePath, session, withEngine, engine } = stack);
   });
   after(async () => {
     await lab.stop();
-    removeConsumer(dir);
+    stack?.remove();
   });
 
   it("preview: Check and Diff only, with unknowns; nothing reaches the BMC or the state", async () => {

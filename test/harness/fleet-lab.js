@@ -17,6 +17,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const crypto = require("node:crypto");
 const { createBmsEmulator, DEFAULT_AK, DEFAULT_PROJECT } = require("../emulator/bms-emulator");
+const { startRedfishBmc, BMCS: REDFISH_BMCS } = require("../lab/redfish-lab");
 
 const pad16 = (s) => [...Buffer.from(s), ...new Array(16 - s.length).fill(0)];
 
@@ -101,21 +102,33 @@ async function startSimBmcs(bmcs) {
 /**
  * Starts `bmcs` (`[{name, vendor, site, loginPassword?, passwordBytes?}]`; a given loginPassword replaces the vendor's
  * factory password of the administrator) and an emulator holding `servers` (`[{id, name, os}]`). `packets()` counts
- * the datagrams the provider sent to the BMCs (out-of-band helpers are not counted). Returns the handles and `stop()`.
+ * the datagrams the provider sent to the BMCs (out-of-band helpers are not counted). `redfish`
+ * (`[{name, flavour, site, loginPassword}]`) adds BMCs managed over Redfish: the lab's Redfish face (`flavour`: idrac9,
+ * ilo, openbmc, xcc, dmtf), inventoried with `protocol: redfish` and its certificate's fingerprint; every request they
+ * receive is in `redfishBmcs[i].service.log`. Returns the handles and `stop()`.
  */
-async function startFleetLab({ bmcs, servers, backend = "lab" }) {
+async function startFleetLab({ bmcs, servers, backend = "lab", redfish = [] }) {
   // A secret key of this lab only: sentinel scans see every process on the machine, and a fixed key would match
   // other runs that legitimately hold it.
   const secretKey = `sentinel-sk-${crypto.randomBytes(12).toString("hex")}`;
   const emu = createBmsEmulator({ credentials: { [DEFAULT_AK]: secretKey } });
   let fleet;
+  const faces = [];
   try {
     const url = await emu.start();
     for (const s of servers) emu.addServer({ id: s.id, osType: s.os === "windows" ? "Windows" : "Linux" });
     fleet = backend === "sim" ? await startSimBmcs(bmcs) : await startLabBmcs(bmcs);
     const started = fleet.bmcs;
+    for (const r of redfish) {
+      const face = await startRedfishBmc(r.flavour, { adminPassword: r.loginPassword ?? `Lab-${r.name}-pw1` });
+      Object.assign(face, { name: r.name, site: r.site ?? "lab" });
+      faces.push(face);
+    }
     const inventory = {
-      bmcs: started.map((b, i) => ({ name: bmcs[i].name, host: "127.0.0.1", port: b.proxyPort ?? b.port, vendor: b.vendor, site: bmcs[i].site ?? "lab", ...(bmcs[i].passwordBytes ? { passwordBytes: bmcs[i].passwordBytes } : {}) })),
+      bmcs: [
+        ...started.map((b, i) => ({ name: bmcs[i].name, host: "127.0.0.1", port: b.proxyPort ?? b.port, vendor: b.vendor, site: bmcs[i].site ?? "lab", ...(bmcs[i].passwordBytes ? { passwordBytes: bmcs[i].passwordBytes } : {}) })),
+        ...faces.map((f) => ({ name: f.name, host: "127.0.0.1", port: f.port, vendor: REDFISH_BMCS[f.flavour].vendor, site: f.site, login: f.admin.name, protocol: "redfish", tlsFingerprint: f.fingerprint })),
+      ],
       servers,
     };
     return {
@@ -125,6 +138,8 @@ async function startFleetLab({ bmcs, servers, backend = "lab" }) {
       emu,
       url,
       bmcs: started,
+      /** The Redfish BMCs (see test/lab/redfish-lab.js): `table`, `service.log`, `account(name)`, `canLogin`. */
+      redfishBmcs: faces,
       inventory,
       /** Datagrams sent towards the BMCs so far. */
       packets: fleet.packets,
@@ -137,7 +152,7 @@ async function startFleetLab({ bmcs, servers, backend = "lab" }) {
       },
       /** Stack config for examples/fleet against this lab: `[key, value, {secret}]` triples. */
       config({ inventoryFile, masterSecret, rotation = 1 }) {
-        const logins = Object.fromEntries(started.map((b, i) => [bmcs[i].name, b.admin.password]));
+        const logins = Object.fromEntries([...started.map((b, i) => [bmcs[i].name, b.admin.password]), ...faces.map((f) => [f.name, f.admin.password])]);
         return [
           ["fleet:inventory", inventoryFile, {}],
           ["fleet:masterSecret", masterSecret, { secret: true }],
@@ -154,11 +169,13 @@ async function startFleetLab({ bmcs, servers, backend = "lab" }) {
         ];
       },
       stop: async () => {
+        await Promise.all(faces.map((f) => f.stop()));
         await fleet.stop();
         await emu.close();
       },
     };
   } catch (e) {
+    await Promise.all(faces.map((f) => f.stop()));
     await fleet?.stop();
     await emu.close();
     throw e;

@@ -7,6 +7,8 @@
  */
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
+const path = require("node:path");
+const { installConsumer, registrations, removeConsumer } = require("./consumer");
 const { Engine } = require("./engine");
 const { watchProcesses } = require("./proc-watch");
 const { assertNoSentinel } = require("./secrets");
@@ -43,4 +45,18 @@ function stackSession({ programDir, statePath, sentinels, engineOptions = {} }) 
   return { engine, run, seen, assertNoLeaks };
 }
 
-module.exports = { stackSession };
+/**
+ * A fresh consumer project whose program declares one `BmcUser` "ops" (operator, `password`, on `connection`) in
+ * several versions — `base` and each of `variants` (name → args laid over the base) — and its stack session.
+ * `remove()` deletes the project.
+ */
+function opsStack({ connection, password, sentinels, variants = {} }) {
+  const dir = installConsumer();
+  const statePath = path.join(dir, "state.json");
+  const session = stackSession({ programDir: dir, statePath, sentinels });
+  const ops = (args) => [{ kind: "BmcUser", name: "ops", args: { bmc: connection, username: "ops", password, privilege: "operator", ...args } }];
+  const program = registrations(dir, Object.fromEntries(Object.entries({ base: {}, ...variants }).map(([name, args]) => [name, ops(args)])));
+  return { dir, statePath, session, withEngine: session.run, engine: session.engine, program, urn: session.engine().urn(program.base[0]), remove: () => removeConsumer(dir) };
+}
+
+module.exports = { stackSession, opsStack };

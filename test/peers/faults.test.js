@@ -9,6 +9,7 @@ const crypto = require("node:crypto");
 const { startLab } = require("../../dist/lab");
 const rakp = require("../../dist/transport/rmcp/rakp");
 const packet = require("../../dist/transport/rmcp/packet");
+const { IpmitoolSession } = require("../../dist/transport/ipmitool/session");
 const { requirePeers, ipmitool, ipmitoolLogin, pyghmi, ipmiRaw } = require("./clients");
 
 const admin = { user: "ADMIN", password: "ADMIN", suite: 17 };
@@ -68,6 +69,14 @@ describe("peers: faults of the lab as ipmitool, pyghmi and FreeIPMI meet them", 
     assert.match(refused.text, /Unable to establish IPMI v2 \/ RMCP\+ session/);
     bmc.clearFaults();
     assert.ok(await ipmitoolLogin(bmc, admin));
+  });
+
+  it("stall inside sessions: the provider's ipmitool transport reports the unanswered Set Session Privilege Level as a timeout, not as a privilege refusal", async () => {
+    bmc.inject({ stall: { scope: "session" } });
+    const target = { host: bmc.host, port: bmc.port, username: "ADMIN", cipherSuite: 17, privilege: "ADMINISTRATOR", timeoutSeconds: 1, retries: 1 };
+    const e = await IpmitoolSession.open(target, "ADMIN", { host: bmc.host, port: bmc.port }).then(() => undefined, (x) => x);
+    assert.equal(e?.code, "BMC_TIMEOUT", e?.message);
+    assert.equal(e.transient, true, "a stall is worth another try; a privilege refusal is not");
   });
 
   it("busy: the next Get User Access answers 0xC0, the one after works; logins are unaffected", async () => {

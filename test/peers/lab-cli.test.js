@@ -11,29 +11,36 @@ const path = require("node:path");
 const { installConsumer, removeConsumer, ROOT } = require("../harness/consumer");
 const { requirePeers, ipmitool, ipmitoolLogin } = require("./clients");
 
-/** A base port with `n` free consecutive UDP ports after it on 127.0.0.1. */
-async function freePortBlock(n) {
+/** A base port with `n` free consecutive ports after it on 127.0.0.1, UDP (the BMCs) or TCP (their Redfish faces). */
+async function freeBlock(n, kind) {
+  const net = require("node:net");
+  const open = () => (kind === "tcp" ? net.createServer() : dgram.createSocket("udp4"));
+  const bind = (socket, port) =>
+    new Promise((resolve, reject) => {
+      socket.once("error", reject);
+      if (kind === "tcp") socket.listen(port, "127.0.0.1", resolve);
+      else socket.bind(port, "127.0.0.1", resolve);
+    });
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 40000);
     const sockets = [];
     try {
       for (let i = 0; i < n; i++) {
-        const s = dgram.createSocket("udp4");
-        sockets.push(s);
-        await new Promise((resolve, reject) => {
-          s.once("error", reject);
-          s.bind(base + i, "127.0.0.1", resolve);
-        });
+        const socket = open();
+        sockets.push(socket);
+        await bind(socket, base + i);
       }
       return base;
     } catch {
       // taken: try another block
     } finally {
-      await Promise.all(sockets.map((s) => new Promise((r) => s.close(r)).catch(() => {})));
+      await Promise.all(sockets.map((socket) => new Promise((r) => socket.close(() => r())).catch(() => {})));
     }
   }
-  throw new Error("no free block of UDP ports");
+  throw new Error(`no free block of ${kind.toUpperCase()} ports`);
 }
+const freePortBlock = (n) => freeBlock(n, "udp");
+const freeTcpPortBlock = (n) => freeBlock(n, "tcp");
 
 /** Starts the installed CLI; resolves once `lines` lines are printed (or it exits). */
 function startCli(bin, args, lines) {
@@ -77,19 +84,37 @@ describe("peers: bmc-credentials lab from an npm pack install", function () {
     if (packDir) fs.rmSync(packDir, { recursive: true, force: true });
   });
 
-  it("the issue's command line: --json prints one line per BMC with host, port, vendor, manufacturerId, admin (no password); it serves until SIGTERM and exits 0", async () => {
+  it("the issue's command line: --json prints one line per BMC with host, port, vendor, manufacturerId, admin (no password) and the Redfish port and certificate fingerprint; it serves until SIGTERM and exits 0", async () => {
     const port = await freePortBlock(3);
-    const args = ["lab", "--vendor", "supermicro", "--count", "3", "--host", "127.0.0.1", "--port", String(port), "--admin", "ADMIN:Lab-Admin-Pw1!", "--user", "3:ops:Ops-Pass-1!:operator", "--user", "4:viewer:View:er-pw1!:user", "--lockout", "2", "--lockout-seconds", "30", "--max-sessions", "2", "--json"];
+    const rport = await freeTcpPortBlock(3);
+    const args = ["lab", "--vendor", "supermicro", "--count", "3", "--host", "127.0.0.1", "--port", String(port), "--admin", "ADMIN:Lab-Admin-Pw1!", "--user", "3:ops:Ops-Pass-1!:operator", "--user", "4:viewer:View:er-pw1!:user", "--lockout", "2", "--lockout-seconds", "30", "--max-sessions", "2", "--redfish-port", String(rport), "--json"];
     const cli = startCli(bin, args, 3);
     try {
       await cli.ready;
       const lines = cli.output().out.trim().split("\n");
       assert.equal(lines.length, 3);
+      const fingerprint = JSON.parse(lines[0]).fingerprint;
+      assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       lines.forEach((line, i) => {
         const o = JSON.parse(line);
-        assert.deepEqual(Object.keys(o), ["host", "port", "vendor", "manufacturerId", "admin"]);
-        assert.deepEqual(o, { host: "127.0.0.1", port: port + i, vendor: "supermicro", manufacturerId: 10876, admin: "ADMIN" });
+        assert.deepEqual(Object.keys(o), ["host", "port", "vendor", "manufacturerId", "admin", "redfishPort", "fingerprint"]);
+        assert.deepEqual(o, { host: "127.0.0.1", port: port + i, vendor: "supermicro", manufacturerId: 10876, admin: "ADMIN", redfishPort: rport + i, fingerprint });
       });
+      // The same accounts over Redfish, through the installed CLI, the certificate pinned to the printed fingerprint.
+      const users = await new Promise((resolve) => {
+        const child = spawn(bin, ["users", "--protocol", "redfish", "--host", "127.0.0.1", "--port", String(rport + 2), "--username", "ADMIN", "--tls-fingerprint", fingerprint], {
+          env: { PATH: process.env.PATH, IPMI_PASSWORD: "Lab-Admin-Pw1!" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        child.on("exit", (code) => resolve({ code, out }));
+      });
+      assert.equal(users.code, 0, users.out);
+      assert.match(users.out, /^1\s+ADMIN\s+Administrator/m);
+      assert.match(users.out, /^2\s+ops\s+Operator/m, "the --user account, made for the IPMI side, shows over Redfish");
+      assert.match(users.out, /^3\s+viewer\s+ReadOnly/m);
       assert.ok(!cli.output().out.includes("Lab-Admin-Pw1") && !cli.output().out.includes("Ops-Pass-1"));
       for (let i = 0; i < 3; i++) {
         const bmc = { host: "127.0.0.1", port: port + i };
@@ -111,29 +136,34 @@ describe("peers: bmc-credentials lab from an npm pack install", function () {
 
   it("defaults: the generic vendor's factory account on port 6230 unless --port; SIGINT stops it with exit 0; text output names ports and account", async () => {
     const port = await freePortBlock(1);
-    const cli = startCli(bin, ["lab", "--port", String(port)], 4);
+    const rport = await freeTcpPortBlock(1);
+    const cli = startCli(bin, ["lab", "--port", String(port), "--redfish-port", String(rport)], 6);
     await cli.ready;
     const { out } = cli.output();
     assert.match(out, new RegExp(`1 virtual generic BMC on 127\\.0\\.0\\.1, UDP port ${port}`));
+    assert.match(out, new RegExp(`Redfish \\(dmtf\\) over HTTPS on TCP port ${rport}; certificate SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}`));
     assert.match(out, /administrator ADMIN \(slot 2\), the vendor's factory password/);
     assert.ok(await ipmitoolLogin({ host: "127.0.0.1", port }, { user: "ADMIN", password: "ADMIN", suite: 17 }));
     cli.child.kill("SIGINT");
     assert.deepEqual(await cli.exited, { code: 0, signal: null });
-    assert.match(execFileSync(bin, ["lab", "--help"], { encoding: "utf8" }), /--port P\s+UDP port of the first BMC \(default 6230\)/);
+    const help = execFileSync(bin, ["lab", "--help"], { encoding: "utf8" });
+    assert.match(help, /--port P\s+UDP port of the first BMC \(default 6230\)/);
+    assert.match(help, /--redfish-port P\s+TCP port of the first BMC's Redfish face \(default 8443\)/);
   });
 
   it("--state DIR keeps the account table across runs", async () => {
     const state = fs.mkdtempSync(path.join(os.tmpdir(), "bmc-lab-state-"));
     try {
       const port = await freePortBlock(1);
-      const first = startCli(bin, ["lab", "--vendor", "dell", "--port", String(port), "--state", state, "--json"], 1);
+      const first = startCli(bin, ["lab", "--vendor", "dell", "--port", String(port), "--state", state, "--no-redfish", "--json"], 1);
       await first.ready;
+      assert.equal(JSON.parse(first.output().out).redfishPort, undefined, "--no-redfish: IPMI only");
       const set = await ipmitool({ host: "127.0.0.1", port }, { user: "root", password: "calvin" }, ["user set name 5 kept", "user set password 5 Kept-Across-Runs-20b 20", "user priv 5 3 1", "channel setaccess 1 5 ipmi=on", "user enable 5"]);
       assert.equal(set.code, 0, set.text);
       first.child.kill("SIGTERM");
       await first.exited;
       assert.equal(fs.statSync(path.join(state, `bmc-${port}.json`)).mode & 0o777, 0o600);
-      const second = startCli(bin, ["lab", "--vendor", "dell", "--port", String(port), "--state", state, "--json"], 1);
+      const second = startCli(bin, ["lab", "--vendor", "dell", "--port", String(port), "--state", state, "--no-redfish", "--json"], 1);
       await second.ready;
       try {
         assert.ok(await ipmitoolLogin({ host: "127.0.0.1", port }, { user: "kept", password: "Kept-Across-Runs-20b", suite: 17, privilege: "OPERATOR" }));

@@ -14,9 +14,10 @@ const { requirePeers, ipmitoolLogin } = require("./clients");
 const PW = "Vendor-Lab-Ops-47!"; // 18 bytes; the four classes every personality wants
 const PW16 = "Vendor-Lab-Op16!"; // 16 bytes for Supermicro
 const PW20 = "Vendor-Lab-Obmc-20b!";
-const SENTINELS = [PW, PW16, PW20];
+const PW3 = "VendorLabOps3cls"; // 16 bytes: upper, lower and digit, no special character
+const SENTINELS = [PW, PW16, PW20, PW3];
 const { checked, op } = providerScan(SENTINELS);
-const FACTORY = { supermicro: "ADMIN", dell: "calvin", hpe: "Label123", lenovo: "PASSW0RD", openbmc: "0penBmc" };
+const FACTORY = { supermicro: "ADMIN", dell: "calvin", hpe: "Label123", lenovo: "PASSW0RD", openbmc: "0penBmc", generic: "ADMIN" };
 
 const create = (inputs) => op(() => provider.create(inputs));
 
@@ -73,15 +74,41 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     assert.equal(result.outs.enabled, false);
   });
 
-  it("dell: 16 slots as the BMC reports them; slot 17 fails before anything is written, naming the slot", async () => {
+  it("dell: userId 17 is refused at check (vendorProfile: dell) and, detected, before anything is written, naming userId and the 16 slots", async () => {
     const b = by.dell;
-    const far = await create(await checked({ bmc: connection(b), userId: 17, username: "far", password: PW, privilege: "user" }));
-    // Today the provider reads slot 17 first and reports the BMC's 0xC9 (parameter out of range) as BMC_COMMAND_REJECTED;
-    // its own slot-limit refusals would be BMC_SLOT_OUT_OF_RANGE or BMC_VENDOR_RULE. Any of them leaves the BMC as it was.
-    assert.ok(["BMC_SLOT_OUT_OF_RANGE", "BMC_VENDOR_RULE", "BMC_COMMAND_REJECTED"].includes(far.error?.code), far.error?.message);
-    assert.match(far.error.message, /slot=17/);
+    const inputs = { bmc: connection(b), userId: 17, username: "far", password: PW, privilege: "user" };
+    const { failures } = await provider.check({}, { ...inputs, vendorProfile: "dell" });
+    assert.deepEqual(failures.map((f) => f.property), ["userId"]);
+    assert.match(failures[0].reason, /userId 17 is above dell BMCs' 16 user slots/);
+    const far = await create(await checked(inputs));
+    assert.equal(far.error?.code, "BMC_SLOT_OUT_OF_RANGE", far.error?.message);
+    assert.match(far.error.message, /userId 17 is above dell BMCs' 16 user slots/);
     assert.equal(b.accounts().length, 16);
     assert.equal(b.account("far"), undefined);
+  });
+
+  it("generic: a userId beyond the slots only the BMC knows (0xC9) is BMC_SLOT_OUT_OF_RANGE naming userId, nothing written", async () => {
+    const b = by.generic; // 15 slots, which the provider's generic profile does not know of
+    const far = await create(await checked({ bmc: connection(b), userId: 16, username: "far", password: PW, privilege: "user" }));
+    assert.equal(far.error?.code, "BMC_SLOT_OUT_OF_RANGE", far.error?.message);
+    assert.match(far.error.message, /userId 16 is beyond this BMC's user slots/);
+    assert.equal(b.account("far"), undefined);
+  });
+
+  it("openbmc: root in slot 1 counts as an administrator, so a second administrator (20-byte password) can be demoted and deleted while logged in as root", async () => {
+    const b = by.openbmc;
+    const inputs = await checked({ bmc: connection(b), username: "admin2", password: PW20, privilege: "administrator" });
+    const made = await create(inputs);
+    assert.ok(!made.error, made.error?.message);
+    const demoted = await op(() => provider.update(made.result.id, made.result.outs, { ...inputs, privilege: "operator" }));
+    assert.ok(!demoted.error, demoted.error?.message);
+    assert.equal(b.account("admin2").access[made.result.outs.channel].privilege, "operator");
+    const promoted = await op(() => provider.update(made.result.id, demoted.result.outs, inputs));
+    assert.ok(!promoted.error, promoted.error?.message);
+    const deleted = await op(() => provider.delete(made.result.id, promoted.result.outs));
+    assert.ok(!deleted.error, deleted.error?.message);
+    assert.equal(b.account("admin2"), undefined);
+    assert.equal(b.account(1).name, "root", "root, the login account, untouched");
   });
 
   it("supermicro: ADMIN's slot cannot be renamed (refused by the provider's rule before the BMC's 0xCC); a password over 16 bytes is refused up front", async () => {
@@ -92,5 +119,18 @@ describe("peers: the provider's vendor profiles on the lab's personalities", fun
     const long = await create(await checked({ bmc: connection(b), username: "long", password: PW, privilege: "user" }));
     assert.equal(long.error?.code, "BMC_VENDOR_RULE");
     assert.equal(b.account("long"), undefined, "nothing written");
+  });
+
+  it("supermicro: a password with 3 of the 4 character classes is refused by the provider's rule (at check with vendorProfile: supermicro, else before any write), as the firmware would refuse it", async () => {
+    const b = by.supermicro;
+    const inputs = { bmc: connection(b), username: "three", password: PW3, privilege: "user" };
+    const { failures } = await provider.check({}, { ...inputs, vendorProfile: "supermicro" });
+    assert.deepEqual(failures.map((f) => f.property), ["password"]);
+    const three = await create(await checked(inputs));
+    assert.equal(three.error?.code, "BMC_VENDOR_RULE", three.error?.message);
+    assert.equal(three.error.id, undefined, "no partial failure: nothing was written");
+    assert.equal(b.account("three"), undefined, "not even the name");
+    // The lab's firmware reads the policy the same way: its account store refuses that password on ADMIN's slot.
+    assert.notEqual(b.table.setPassword(2, PW3, 16), "ok");
   });
 });

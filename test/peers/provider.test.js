@@ -55,6 +55,31 @@ describe("peers: the BmcUser provider on the lab (default transport, native RMCP
     await op(() => provider.delete(result.id, result.outs));
   });
 
+  it("an update that finds another account in the recorded slot moves ours to a free slot; the next refresh gives an id naming the new slot", async () => {
+    const inputs = await checked({ bmc: connection(generic, "ADMIN"), username: "mover", password: OPS, privilege: "user" });
+    const made = await op(() => provider.create(inputs));
+    assert.ok(!made.error, made.error?.message);
+    const { id, outs } = made.result;
+    const old = outs.userId;
+    assert.ok(id.endsWith(`/user${old}`), id);
+    generic.table.seed({ slot: old, name: "intruder", password: VIEW, privilege: "operator" }); // another client took the slot
+    const next = { ...inputs, privilege: "operator" };
+    const moved = await op(() => provider.update(id, outs, next));
+    assert.ok(!moved.error, moved.error?.message);
+    const slot = moved.result.outs.userId;
+    assert.notEqual(slot, old);
+    assert.equal(generic.account(slot).name, "mover");
+    assert.equal(generic.account(old).name, "intruder", "the other account is left alone");
+    const refreshed = await op(() => provider.read(id, moved.result.outs));
+    assert.ok(!refreshed.error, refreshed.error?.message);
+    assert.equal(refreshed.result.id, id.replace(/\/user\d+$/, `/user${slot}`), "the id follows the account");
+    assert.equal((await provider.diff(refreshed.result.id, refreshed.result.props, next)).changes, false, "and nothing else drifted");
+    const again = await op(() => provider.read(refreshed.result.id, refreshed.result.props));
+    assert.equal(again.result.id, refreshed.result.id, "an id that names the right slot is kept byte for byte");
+    await op(() => provider.delete(refreshed.result.id, refreshed.result.props));
+    generic.table.setName(old, "");
+  });
+
   it("a 20-byte password: stored as 20 bytes, verified by a login with all 20, and a 16-byte prefix does not open the account", async () => {
     const inputs = await checked({ bmc: connection(generic, "ADMIN"), username: "twenty", password: PW20, privilege: "operator" });
     const { result, error } = await op(() => provider.create(inputs));

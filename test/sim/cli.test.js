@@ -2,27 +2,12 @@
 // The break-glass CLI as an operator runs it: a real process, passwords from the environment or a file, never argv.
 const assert = require("node:assert/strict");
 const { TRANSPORT, SESSION } = require("../lab/transport");
-const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { Lab } = require("../lab/lab");
 
-const CLI = path.resolve(__dirname, "../../dist/cli/main.js");
-const cli = (args, env = {}) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-/** The same without blocking this process, so that a UDP proxy running here keeps forwarding and counting. */
-const cliAsync = (args, env = {}) =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
+const { runCliSync: cli, runCli: cliAsync } = require("../lab/cli-process");
 
 describe("sim: bmc-credentials CLI", function () {
   this.timeout(60000);

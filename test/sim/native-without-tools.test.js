@@ -2,14 +2,15 @@
 // Sim tier: the native transport needs no program on the machine running Pulumi. The provider runs in a child Node
 // process whose PATH is an empty directory (no ipmitool, no bash, no coreutils) and whose environment names no
 // ipmitool: create → refresh → rotate → delete converge on an ipmi_sim BMC. The same PATH with bmc.transport
-// "ipmitool" fails with TOOL_MISSING, which proves the PATH really lacks them. Password sentinels stay out of the
-// child's output.
+// "ipmitool" fails with TOOL_MISSING, which proves the PATH really lacks them; a Redfish BMC converges on the same PATH.
+// Password sentinels stay out of the child's output.
 const assert = require("node:assert/strict");
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { Lab } = require("../lab/lab");
+const { startRedfishBmc } = require("../lab/redfish-lab");
 
 const DIST = path.resolve(__dirname, "../../dist");
 const PASSWORDS = ["Sentinel-NoTl-01", "Sentinel-NoTl-02"]; // ≤ 16 bytes: ipmi_sim keeps 16
@@ -64,5 +65,20 @@ describe("sim: the native transport needs no ipmitool, bash or coreutils on the 
     const r = await lifecycleIn(empty, bmc.connection({ transport: "ipmitool" }));
     assert.equal(r.code, 0, r.err);
     assert.ok(["TOOL_MISSING", "IPMITOOL_MISSING"].includes(r.result.code), JSON.stringify(r.result));
+  });
+
+  it("a BMC over Redfish converges with the same empty PATH (node:https only), as in the demo", async () => {
+    const face = await startRedfishBmc("openbmc", { adminPassword: "Sentinel-NoTl-03" });
+    try {
+      const r = await lifecycleIn(empty, face.connection());
+      assert.equal(r.code, 0, r.err);
+      const { slot, ...states } = r.result; // OpenBMC's account Ids are names: no numeric slot
+      assert.deepEqual(states, { ok: true, created: "verified", refreshed: "verified", rotated: "verified" }, JSON.stringify(r.result));
+      assert.equal(slot, undefined);
+      assert.equal(face.account("notools"), undefined, "deleted");
+      for (const pw of [...PASSWORDS, "Sentinel-NoTl-03"]) assert.ok(!r.out.includes(pw) && !r.err.includes(pw));
+    } finally {
+      await face.stop();
+    }
   });
 });

@@ -13,7 +13,7 @@ const { bmcUserProvider: provider } = require("../../dist");
 const { forgetLanChannel } = require("../../dist/ipmi/accounts");
 const { forgetLoginMemory } = require("../../dist/ipmi/login");
 
-const PW = "Vendor-Ops-4711"; // meets every profile, Supermicro's 8-16 characters with 3 classes included
+const PW = "Vendor-Ops-4711"; // meets every profile, Supermicro's 8-16 characters with all four classes included
 const WEAK = "weaksentinelpw"; // lower case only: Supermicro's policy refuses it
 const scan = new SentinelScan([PW, WEAK]);
 
@@ -154,7 +154,7 @@ describe("sim: vendor profiles", function () {
     const inputs = await checked({ bmc: bmc.connection(), username: "weak", password: WEAK, privilege: "user", userId: 9 });
     const { error } = await watched(() => provider.create(inputs));
     assert.equal(error?.code, "BMC_VENDOR_RULE");
-    assert.match(error.message, /password: supermicro firmware requires at least 3 of/);
+    assert.match(error.message, /password: supermicro firmware requires each of/);
     assert.ok(!error.id, "nothing was written, so nothing is recorded");
     assert.equal((await bmc.slot(9)).name, "", "slot 9 untouched");
     // vendorProfile: "generic" turns the rules off (firmware known not to need them): the simulator then takes it.

@@ -42,6 +42,20 @@ function bmcUser(overrides = {}) {
   return { bmc: connection, username: "ops", password: SECRETS.user, privilege: "operator", ...rest };
 }
 
+/** A Redfish BmcUser; `bmc` overrides merge into a valid connection (fingerprint pinned). */
+const FP = "AB:".repeat(31) + "AB";
+function redfishUser(overrides = {}) {
+  const { bmc, ...rest } = overrides;
+  return {
+    bmc: { protocol: "redfish", host: "10.0.0.6", username: "root", password: SECRETS.login, tls: { fingerprint: FP }, ...(bmc || {}) },
+    username: "ops",
+    password: SECRETS.user,
+    privilege: "operator",
+    ...rest,
+  };
+}
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIBsomethingelse\n-----END CERTIFICATE-----\n";
+
 function bms(overrides = {}) {
   return { serverId: SERVER, password: SECRETS.bms, region: "cn-north-4", ...overrides };
 }
@@ -126,6 +140,36 @@ const CHECK_ROWS = [
   ["BmcUser", "too many fallbacks", { bmc: { fallbackPasswords: ["a", "b", "c", "d", "e"] } }, "bmc.fallbackPasswords", /at most 4/],
   ["BmcUser", "bad fallback", { bmc: { fallbackPasswords: [SECRETS.fallback, "\u0001"] } }, "bmc.fallbackPasswords[1]", /printable ASCII/],
   ["BmcUser", "fallbacks not a list", { bmc: { fallbackPasswords: SECRETS.fallback } }, "bmc.fallbackPasswords", /list of passwords/],
+  // BmcUser over Redfish (bmc.protocol "redfish")
+  ["Redfish", "no bmc.tls (no insecure mode)", { bmc: { tls: undefined } }, "bmc.tls", /required.*no insecure mode/],
+  ["Redfish", "tls with both fingerprint and caCertificate", { bmc: { tls: { fingerprint: FP, caCertificate: PEM } } }, "bmc.tls.fingerprint", /exactly one/],
+  ["Redfish", "tls with neither", { bmc: { tls: {} } }, "bmc.tls.fingerprint", /exactly one/],
+  ["Redfish", "fingerprint too short (SHA-1)", { bmc: { tls: { fingerprint: "AB:".repeat(19) + "AB" } } }, "bmc.tls.fingerprint", /64 hex digits/],
+  ["Redfish", "fingerprint with a non-hex digit", { bmc: { tls: { fingerprint: "ZZ" + FP.slice(2) } } }, "bmc.tls.fingerprint", /64 hex digits/],
+  ["Redfish", "fingerprint with misplaced colons", { bmc: { tls: { fingerprint: FP.replace(/:/g, "").replace(/(.{4})/g, "$1:").slice(0, -1) } } }, "bmc.tls.fingerprint", /pairs separated by colons/],
+  ["Redfish", "fingerprint as a number", { bmc: { tls: { fingerprint: 42 } } }, "bmc.tls.fingerprint", /must be a string/],
+  ["Redfish", "caCertificate that is not PEM", { bmc: { tls: { caCertificate: PEM } } }, "bmc.tls.caCertificate", /not a PEM certificate/],
+  ["Redfish", "tls asking to skip verification", { bmc: { tls: { fingerprint: FP, insecure: true } } }, "bmc.tls", /accepts fingerprint or caCertificate/],
+  ["Redfish", "an RMCP+ cipher suite", { bmc: { cipherSuite: 17 } }, "bmc.cipherSuite", /RMCP\+ setting.*HTTPS/],
+  ["Redfish", "RMCP+ retries", { bmc: { retries: 3 } }, "bmc.retries", /RMCP\+ setting/],
+  ["Redfish", "an IPMI transport", { bmc: { transport: "native" } }, "bmc.transport", /IPMI sessions.*HTTPS/],
+  ["Redfish", "in-band access", { bmc: { inband: "local" } }, "bmc.inband", /in-band/],
+  ["Redfish", "a jump host", { bmc: { via: { ssh: SSH } } }, "bmc.via", /not supported with protocol "redfish"/],
+  ["Redfish", "an unknown bmc property", { bmc: { verifyTls: false } }, "bmc", /unknown property; with protocol "redfish" bmc accepts/],
+  ["Redfish", "port 0", { bmc: { port: 0 } }, "bmc.port", /HTTPS port/],
+  ["Redfish", "timeout 0", { bmc: { timeoutSeconds: 0 } }, "bmc.timeoutSeconds", /between 1 and 300/],
+  ["Redfish", "five fallback passwords", { bmc: { fallbackPasswords: ["a", "b", "c", "d", "e"] } }, "bmc.fallbackPasswords", /at most 4/],
+  ["Redfish", "login password with a NUL", { bmc: { password: SECRETS.nulLogin } }, "bmc.password", /printable ASCII/],
+  ["Redfish", "privilege callback (no Redfish role)", { privilege: "callback" }, "privilege", /callback has no Redfish role/],
+  ["Redfish", "an IPMI channel", { channel: 1 }, "channel", /no channel/],
+  ["Redfish", "linkAuth", { linkAuth: true }, "linkAuth", /no Redfish equivalent/],
+  ["Redfish", "callin", { callin: false }, "callin", /no Redfish equivalent/],
+  ["Redfish", "vendorProfile", { vendorProfile: "dell" }, "vendorProfile", /IPMI vendor rules/],
+  ["Redfish", "userId 1 (reserved slot)", { userId: 1 }, "userId", /reserved on iDRAC/],
+  ["Redfish", "username with a slash (it may end up in a URI)", { username: "ops/admin" }, "username", /must not contain '\/'/],
+  ["Redfish", "password longer than any Redfish service takes", { password: "p".repeat(128) }, "password", /at most 127/],
+  ["Redfish", "disabling the login account", { username: "root", privilege: "administrator", enabled: false }, "enabled", /allowSelfLockout/],
+  ["BmcUser", "a protocol that does not exist", { bmc: { protocol: "https" } }, "bmc.protocol", /"ipmi" \(the default\) or "redfish"/],
   // BmsPassword
   ["BmsPassword", "missing serverId", { serverId: undefined }, "serverId", /required/],
   ["BmsPassword", "serverId not a UUID", { serverId: "server-1" }, "serverId", /UUID/],
@@ -155,8 +199,8 @@ describe("unit: bad input across both resources (CheckFailure naming the field, 
 
   for (const [resource, what, overrides, property, reason] of CHECK_ROWS) {
     it(`${resource}: ${what} → ${property}`, async () => {
-      const news = withoutUndefined(resource === "BmcUser" ? bmcUser(overrides) : bms(overrides));
-      const provider = resource === "BmcUser" ? bmcUserProvider : bmsPasswordProvider;
+      const news = withoutUndefined(resource === "BmcUser" ? bmcUser(overrides) : resource === "Redfish" ? redfishUser(overrides) : bms(overrides));
+      const provider = resource === "BmsPassword" ? bmsPasswordProvider : bmcUserProvider;
       const r = await provider.check({}, news);
       const failures = r.failures || [];
       for (const f of failures) noSecret(`${f.property} ${f.reason}`);
@@ -176,6 +220,9 @@ describe("unit: bad input across both resources (CheckFailure naming the field, 
     ["BmcUser update with a NUL in the password", () => bmcUserProvider.update("id", {}, bmcUser({ password: SECRETS.nulUser })), "INVALID_INPUT", /password/],
     ["BmcUser read of state without a connection", () => bmcUserProvider.read("10.0.0.5:623/ch1/user3", { username: "ops" }), "INVALID_INPUT", /bmc/],
     ["BmcUser delete of state without a connection", () => bmcUserProvider.delete("10.0.0.5:623/ch1/user3", { username: "ops" }), "INVALID_INPUT", /bmc/],
+    ["BmcUser over Redfish: read of state without a pinned certificate", () => bmcUserProvider.read("10.0.0.6:443/redfish/3", { bmc: { protocol: "redfish", host: "10.0.0.6", username: "root", password: SECRETS.login }, accountUri: "/redfish/v1/AccountService/Accounts/3", username: "ops" }), "INVALID_INPUT", /tls/],
+    ["BmcUser over Redfish: delete of state without the account's URI", () => bmcUserProvider.delete("10.0.0.6:443/redfish/3", { bmc: { protocol: "redfish", host: "10.0.0.6", username: "root", password: SECRETS.login, tls: { fingerprint: FP } }, username: "ops" }), "INVALID_INPUT", /accountUri/],
+    ["BmcUser over Redfish: create with inputs check would refuse", () => bmcUserProvider.create(redfishUser({ privilege: "callback" })), "INVALID_INPUT", /privilege/],
     ["BmsPassword create with no credentials", bmsEnv({ HW_REGION_NAME: "cn-north-4" }), "HWC_CREDENTIALS_MISSING", /accessKey|HW_ACCESS_KEY/],
     ["BmsPassword create with only an access key", bmsEnv({ HW_ACCESS_KEY: "AK", HW_REGION_NAME: "cn-north-4" }), "HWC_CREDENTIALS_MISSING", /secret key|secretKey/],
     ["BmsPassword create with no region and no endpoint", bmsEnv({ HW_ACCESS_KEY: "AK", HW_SECRET_KEY: SECRETS.login }), "HWC_CREDENTIALS_MISSING", /region/],

@@ -92,6 +92,13 @@ describe("unit: BmcUser diff", () => {
     assert.equal(plan.resourceId("10.0.0.5", 623, 1, 3), "10.0.0.5:623/ch1/user3");
     assert.equal(plan.resourceId("fe80::1", 623, 2, 4), "[fe80::1]:623/ch2/user4");
   });
+
+  it("the id read returns follows the recorded slot and keeps the host part byte for byte; an unmoved id is unchanged", () => {
+    assert.equal(plan.idForSlot("bmc-7.example:623/ch1/user3", 1, 5), "bmc-7.example:623/ch1/user5");
+    assert.equal(plan.idForSlot("[fe80::1]:623/ch2/user4", 2, 4), "[fe80::1]:623/ch2/user4");
+    assert.equal(plan.idForSlot("0x7f.0.0.1:6230/ch1/user3", 1, 3), "0x7f.0.0.1:6230/ch1/user3");
+    assert.equal(plan.idForSlot("hand-written-id", 1, 3), "hand-written-id");
+  });
 });
 
 describe("unit: BmcUser write plan", () => {

@@ -22,7 +22,9 @@ describe("unit: ipmitool failure classification", () => {
     ["Error in open session response message : invalid authentication algorithm\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_CIPHER_REFUSED", false],
     ["Error in open session response message : insufficient resources for session\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_SESSION_LIMIT", true],
     ["ipmitool: lanplus.c:1839: ipmi_lanplus_build_v2x_msg: Assertion '0' failed.", "BMC_CIPHER_REFUSED", false],
-    ["Set Session Privilege Level to ADMINISTRATOR failed", "BMC_INSUFFICIENT_PRIVILEGE", false],
+    // ipmitool 1.8.19 lanplus.c: a refusal prints the completion code after a colon; no answer prints nothing after "failed".
+    ["Set Session Privilege Level to ADMINISTRATOR failed: Unknown (0x81)\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_INSUFFICIENT_PRIVILEGE", false],
+    ["Set Session Privilege Level to ADMINISTRATOR failed\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_TIMEOUT", true],
     ["something nobody has seen before", "IPMITOOL_FAILED", false],
   ];
   for (const [text, code, transient, reason] of cases) {
@@ -52,6 +54,17 @@ describe("unit: ipmitool failure classification", () => {
     assert.equal(cc.transient, false);
     assert.match(classifyCommandFailure(line("c8"), "Set User Password", ctx).hint, /16 characters/);
     for (const t of ["c0", "c3", "ff"]) assert.equal(classifyCommandFailure(line(t), "x", ctx).transient, true);
+  });
+
+  it("0xC9 on a user-management command names the userId it addressed; elsewhere it stays a rejected command", () => {
+    const codec = require("../../dist/ipmi/commands");
+    for (const c of [codec.setUserName(17, "far"), codec.getUserName(17), codec.getUserAccess(1, 17), codec.setUserPassword(17, "Abcdefgh-1")]) {
+      const e = completionError(0xc9, c.label, ctx, c);
+      assert.equal(e.code, "BMC_SLOT_OUT_OF_RANGE", c.label);
+      assert.match(e.message, /userId 17 is beyond this BMC's user slots/);
+      assert.equal(e.context.slot, 17);
+    }
+    assert.equal(completionError(0xc9, "Get Channel Info", ctx, codec.getChannelInfo(9)).code, "BMC_COMMAND_REJECTED");
   });
 
   it("a raw failure without rsp= is no completion code: the BMC did not answer", () => {

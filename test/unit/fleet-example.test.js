@@ -16,7 +16,17 @@ describe("unit: fleet example inventory and password derivation", () => {
     assert.equal(inv.servers[0].os, "auto");
   });
 
+  it("a Redfish BMC: port 443 by default, its fingerprint kept, OpenBMC's login root", () => {
+    const fp = "ab".repeat(32);
+    const inv = checkInventory({ bmcs: [{ name: "obmc-01", host: "h", vendor: "openbmc", protocol: "redfish", tlsFingerprint: fp }] });
+    assert.deepEqual(inv.bmcs[0], { name: "obmc-01", host: "h", port: 443, vendor: "openbmc", site: "", login: "root", passwordBytes: 16, protocol: "redfish", tlsFingerprint: fp });
+  });
+
   for (const [doc, message] of [
+    [{ bmcs: [{ ...BMC, protocol: "redfish" }] }, /inv: bmcs\[0\]\.tlsFingerprint: is required with protocol redfish/],
+    [{ bmcs: [{ ...BMC, tlsFingerprint: "ab".repeat(32) }] }, /inv: bmcs\[0\]\.tlsFingerprint: applies to protocol redfish only/],
+    [{ bmcs: [{ ...BMC, protocol: "redfish", tlsFingerprint: "abc" }] }, /inv: bmcs\[0\]\.tlsFingerprint: must be the SHA-256 fingerprint/],
+    [{ bmcs: [{ ...BMC, protocol: "soap" }] }, /inv: bmcs\[0\]\.protocol: must be one of ipmi, redfish/],
     [{ bmcs: [{ ...BMC, password: "x" }] }, /inv: bmcs\[0\]\.password: unknown key/],
     [{ bmcs: [{ ...BMC, port: "623x" }] }, /inv: bmcs\[0\]\.port: must be an integer 1-65535/],
     [{ bmcs: [{ ...BMC, vendor: "acme" }] }, /inv: bmcs\[0\]\.vendor: must be one of supermicro/],

@@ -41,6 +41,7 @@ describe("unit: bmc.transport", () => {
     }
     const bad = await bmcUserProvider.check({}, { ...base, bmc: { ...lan, transport: "redfish" } });
     assert.equal(bad.failures[0].property, "bmc.transport");
+    assert.match(bad.failures[0].reason, /bmc\.protocol: "redfish"/);
   });
 
   const outsWith = async (bmc) => ({ ...plan.outputsFor(await checked(bmc), 1, 3, { passwordState: "verified", bmcLogin: "password" }), __provider: "x" });
@@ -63,5 +64,39 @@ describe("unit: bmc.transport", () => {
     const r = await bmcUserProvider.diff("id", old, await checked({ ...lan, transport: "ipmitool" }));
     assert.equal(r.changes, true);
     assert.deepEqual(r.replaces, []);
+  });
+
+  // bmc.protocol "redfish" has no transport: HTTPS from this process is the only carrier.
+  const FP = "AB:".repeat(31) + "AB";
+  const redfishBmc = { protocol: "redfish", host: "10.0.0.6", username: "root", password: "AdminPw-1", tls: { fingerprint: FP } };
+
+  it('protocol "redfish" refuses bmc.transport, naming it, whatever its value', async () => {
+    for (const transport of ["native", "ipmitool"]) {
+      const r = await bmcUserProvider.check({}, { ...base, bmc: { ...redfishBmc, transport } });
+      assert.equal(r.failures.length, 1, JSON.stringify(r.failures));
+      assert.equal(r.failures[0].property, "bmc.transport");
+      assert.match(r.failures[0].reason, /IPMI sessions.*Redfish always runs over HTTPS/);
+    }
+    assert.equal((await checked(redfishBmc)).bmc.transport, undefined);
+  });
+
+  it("old state with neither protocol nor transport: no diff through the provider, against inputs without them or with the defaults", async () => {
+    const old = await outsWith(lan);
+    delete old.bmc.transport;
+    delete old.bmc.protocol;
+    for (const bmc of [lan, { ...lan, protocol: "ipmi" }, { ...lan, transport: "native" }, { ...lan, protocol: "ipmi", transport: "native" }]) {
+      const r = await bmcUserProvider.diff("id", old, await checked(bmc));
+      assert.equal(r.changes, false, `${JSON.stringify(bmc)}: ${JSON.stringify(r)}`);
+    }
+  });
+
+  it("moving an IPMI resource (old state without protocol or transport) to Redfish is a replacement, not a transport update", async () => {
+    const old = await outsWith(lan);
+    delete old.bmc.transport;
+    const r = await bmcUserProvider.diff("id", old, await checked(redfishBmc));
+    assert.equal(r.changes, true);
+    assert.ok(r.replaces.includes("bmc.protocol"), JSON.stringify(r.replaces));
+    assert.ok(!r.replaces.includes("bmc.transport") && !(r.updates ?? []).includes("bmc.transport"), JSON.stringify(r));
+    assert.equal(r.deleteBeforeReplace, true);
   });
 });

@@ -6,7 +6,7 @@ const { decodeDeviceId } = require("../../dist/ipmi/commands");
 
 describe("unit: vendor profiles", () => {
   const deviceId = (iana) => [0x20, 0x81, 0x01, 0x00, 0x02, 0x9f, iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0x0f, 0x00, 0x00];
-  const cases = [[10876, "supermicro", "ADMIN"], [674, "dell", "root"], [11, "hpe", "Administrator"], [19046, "lenovo", "USERID"], [49769, "openbmc", undefined], [4242, "generic", undefined]];
+  const cases = [[10876, "supermicro", "ADMIN"], [674, "dell", "root"], [11, "hpe", "Administrator"], [19046, "lenovo", "USERID"], [49769, "openbmc", "root"], [4242, "generic", undefined]];
   for (const [iana, name, admin] of cases) {
     it(`manufacturer ${iana} (from Get Device ID bytes) → ${name}`, () => {
       const p = profileFor(decodeDeviceId(deviceId(iana)).manufacturerId);
@@ -50,14 +50,14 @@ describe("unit: vendor rules for BmcUser", () => {
   const cmds = (list) => list.map((c) => `${c.cmd.toString(16)}:${c.data.slice(0, 2).map((b) => b.toString(16)).join(",")}`);
   const SECRET = "weakpassword";
 
-  describe("Supermicro password policy (8-16 characters, 3 of upper/lower/digit/special; truenas/middleware#9429)", () => {
+  describe("Supermicro password policy (8-16 characters with upper, lower, digit and special; truenas/documentation#1588)", () => {
     const cases = [
       ["Ops-Pass-123", []],
-      ["OpsPass123", []], // upper, lower, digit: 3 classes
-      [SECRET, ["requires at least 3 of"]],
+      ["OpsPass123", ["requires each of"]], // upper, lower, digit: 3 classes are not enough
+      [SECRET, ["requires each of"]],
       ["Ab1-", ["at least 8 characters"]],
       ["Abcdefgh-12345678", ["at most 16 bytes"]],
-      ["abcdefghijklmnopqrst", ["at most 16 bytes", "requires at least 3 of"]],
+      ["abcdefghijklmnopqrst", ["at most 16 bytes", "requires each of"]],
     ];
     for (const [pw, wanted] of cases) {
       it(`${pw.length} characters, ${wanted.length ? wanted.join(" + ") : "accepted"}`, () => {
@@ -142,10 +142,24 @@ describe("unit: vendor rules for BmcUser", () => {
     assert.equal(rules.isEmptyName("", dell), true);
   });
 
+  it("slot 1 holds a real account only on OpenBMC (root); elsewhere it is the anonymous user the guard skips", () => {
+    assert.equal(openbmc.firstAccountSlot, 1);
+    assert.deepEqual(openbmc.defaultAdmin, { slot: 1, username: "root" });
+    for (const p of [smc, dell, hpe, lenovo, generic]) assert.equal(p.firstAccountSlot, 2, p.name);
+  });
+
   it("Dell manages 16 slots even when firmware reports more", () => {
     assert.equal(rules.slotLimit(63, dell), 16);
     assert.equal(rules.slotLimit(10, dell), 10);
     assert.equal(rules.slotLimit(63, generic), 63);
+  });
+
+  it("a userId beyond Dell's 16 slots is a vendor rule failure naming userId and the count; other profiles leave the range to the BMC", () => {
+    const [f] = rules.vendorRuleFailures({ username: "far", password: "Abcdefgh-1", userId: 17 }, dell);
+    assert.equal(f.property, "userId");
+    assert.match(f.reason, /userId 17 is above dell BMCs' 16 user slots/);
+    assert.deepEqual(rules.vendorRuleFailures({ username: "far", password: "Abcdefgh-1", userId: 16 }, dell), []);
+    assert.deepEqual(rules.vendorRuleFailures({ username: "far", password: "Abcdefgh-1", userId: 40 }, generic), []);
   });
 
   it("the scrambled password of a deleted account meets each vendor's cap and policy", () => {

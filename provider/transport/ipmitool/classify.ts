@@ -66,7 +66,16 @@ export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSu
             "user",
         );
     }
-    if (/(invalid|unauthorized) role|privilege level cannot be obtained|Set Session Privilege Level to \S+ failed/i.test(text)) {
+    if (/^Set Session Privilege Level to \S+ failed\s*$/im.test(text)) {
+        // No completion code after "failed": ipmitool got no answer (lanplus.c prints ": <code text>" for a refusal).
+        return make(
+            "BMC_TIMEOUT",
+            "the BMC stopped answering while the session was being opened (no answer to Set Session Privilege Level)",
+            "the BMC or the network stalled; the operation is retried a bounded number of times",
+            true,
+        );
+    }
+    if (/(invalid|unauthorized) role|privilege level cannot be obtained|Set Session Privilege Level to \S+ failed:/i.test(text)) {
         return make(
             "BMC_INSUFFICIENT_PRIVILEGE",
             "the BMC refused the requested session privilege",
