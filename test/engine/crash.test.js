@@ -151,7 +151,7 @@ describe(`engine: SIGKILL of the dynamic-provider process at seeded points (seed
   const dirs = [];
 
   before(async () => {
-    lab = await startLab({ vendor: "generic", count: STACKS, lockout: { threshold: 3 }, setupTimeoutMs: 1000, idleTimeoutSeconds: 3 });
+    lab = await startLab({ vendor: "generic", count: STACKS, lockout: { threshold: 3 }, setupTimeoutMs: 1000, idleTimeoutSeconds: 3, redfish: false });
     for (let i = 0; i < STACKS; i++) dirs.push(installConsumer());
   });
   after(async () => {

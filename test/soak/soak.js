@@ -33,7 +33,7 @@ async function runSoak({ seed = 1, bmcs: bmcCount = 200, operations = 1000, reso
   const random = rng(seed);
   const pick = (list) => list[Math.floor(random() * list.length)];
   const started = Date.now();
-  const lab = await startLab({ vendor: "generic", count: bmcCount, lockout: { threshold: 3 }, setupTimeoutMs: 1000, idleTimeoutSeconds: 5 });
+  const lab = await startLab({ vendor: "generic", count: bmcCount, lockout: { threshold: 3 }, setupTimeoutMs: 1000, idleTimeoutSeconds: 5, redfish: false }); // IPMI: the provider soaked is the IPMI one
   const sentinels = [];
   const scan = new SentinelScan(sentinels);
   let passwordSerial = 0;
