@@ -31,7 +31,7 @@ for (const transport of ["native", "ipmitool"]) {
 
     before(async () => {
       requirePeers();
-      lab = await startLab({ bmcs: [{ vendor: "generic", lockout: { threshold: 3 } }, { vendor: "generic", lockout: { threshold: 2 } }], setupTimeoutMs: SETUP_MS });
+      lab = await startLab({ bmcs: [{ vendor: "generic", lockout: { threshold: 3 } }, { vendor: "generic", lockout: { threshold: 2 } }], setupTimeoutMs: SETUP_MS, redfish: false });
     });
     beforeEach(() => forgetLoginMemory()); // each test a run (a provider process) of its own
     afterEach(() => {

