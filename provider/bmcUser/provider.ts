@@ -24,7 +24,7 @@ import {
     setUserPassword,
 } from "../ipmi/commands";
 import { SlotState, anotherAdministrator, findSlot, isActiveAdministrator, lanChannel, readSlot, readSlotName } from "../ipmi/accounts";
-import { Candidate, ProbeOutcome, UserSessionResult, notePasswordWritten, probeLogin, withUserSession } from "../ipmi/login";
+import { Candidate, ProbeOutcome, UserSessionResult, isLoginBudgetSpent, notePasswordWritten, probeLogin, withUserSession } from "../ipmi/login";
 import { BmcLogin, resolveLogin } from "../ipmi/target";
 import type { IpmiSession } from "../ipmi/session";
 import { BmcIdentity, identify, identityKey, withIdentifiedSession } from "../ipmi/identity";
@@ -134,7 +134,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     let loginLabel = prior.bmcLogin ?? "password";
     const context = { userId: prior.userId, channel: prior.channel };
     let vendor: VendorOutputs = {};
-    let early: Promise<ProbeOutcome> | undefined;
+    let early: Promise<LoginProbe> | undefined;
     const own = await readAsTheAccount(login, prior);
     if (own?.outcome === "ok" && "value" in own && own.value.live.name === prior.username && own.value.live.access.privilege === prior.privilege) {
         // One session did it all: the recorded password opened the account, and the slot still holds it as recorded.
@@ -168,7 +168,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
         const earlier = early ? (privilege === prior.privilege ? await early : await early.catch(() => undefined)) : undefined;
         probe = privilege === prior.privilege || earlier === "bad-password" ? (earlier ?? "skipped") : "skipped";
         if (probe === "skipped") {
-            probe = await probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context });
+            probe = await unlessOverBudget(probeLogin(login, live.name, prior.password, SESSION_PRIVILEGE[privilege], { context }));
         }
     }
     return { id: current, props: observedOutputs(prior, live, probe, loginLabel, vendor) };
@@ -359,16 +359,31 @@ async function readAsTheAccount(login: BmcLogin, prior: BmcUserOutputs): Promise
  * the two logins overlap instead of following each other. The result counts only when the slot still
  * holds that name at that privilege; otherwise `read` probes again with what it found (a drifted slot, rare).
  */
-function earlyReadProbe(login: BmcLogin, prior: BmcUserOutputs): Promise<ProbeOutcome> | undefined {
+function earlyReadProbe(login: BmcLogin, prior: BmcUserOutputs): Promise<LoginProbe> | undefined {
     const privilege = prior.privilege as string;
     if (prior.verifyPassword !== "login" || !(privilege in SESSION_PRIVILEGE)) {
         return undefined;
     }
     return quiet(
-        probeLogin(login, prior.username, prior.password, SESSION_PRIVILEGE[privilege as keyof typeof SESSION_PRIVILEGE], {
-            context: { userId: prior.userId, channel: prior.channel },
-        }),
+        unlessOverBudget(
+            probeLogin(login, prior.username, prior.password, SESSION_PRIVILEGE[privilege as keyof typeof SESSION_PRIVILEGE], {
+                context: { userId: prior.userId, channel: prior.channel },
+            }),
+        ),
     );
+}
+
+/**
+ * A refresh whose password proof the lockout budget forbids (the account has had threshold − 1 rejected logins in this
+ * run) reports the password as not checked instead of failing: refresh stays read-only, and the account stays usable.
+ */
+function unlessOverBudget(probe: Promise<ProbeOutcome>): Promise<LoginProbe> {
+    return probe.catch((e) => {
+        if (isLoginBudgetSpent(e)) {
+            return "skipped" as const;
+        }
+        throw e;
+    });
 }
 
 /**

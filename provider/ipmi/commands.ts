@@ -219,6 +219,28 @@ export function getDeviceId(): RawCommand {
     return { netFn: APP, cmd: 0x01, data: [], label: "Get Device ID" };
 }
 
+/** NetFn Transport (§23). */
+const TRANSPORT = 0x0c;
+/** Channel number 0xE: "the channel this request arrives on" (§6.3), the LAN channel of the session. */
+const THIS_CHANNEL = 0x0e;
+
+/**
+ * Get LAN Configuration Parameters (§23.2) parameter 26, Bad Password Threshold (IPMI v2.0 rev 1.1, Table 23-4): of
+ * the channel the session arrived on. Operator privilege.
+ */
+export function getBadPasswordThreshold(): RawCommand {
+    return { netFn: TRANSPORT, cmd: 0x02, data: [THIS_CHANNEL, 26, 0, 0], label: "Get LAN Configuration Parameters (bad password threshold)" };
+}
+
+/**
+ * Decodes parameter 26: byte 0 the parameter revision, byte 1 bit 0 "generate an event", byte 2 the threshold (0: no
+ * lockout), bytes 3-4 the attempt count reset interval and 5-6 the lockout interval, in tens of seconds.
+ */
+export function decodeBadPasswordThreshold(data: readonly number[]): { threshold: number; lockoutSeconds: number } {
+    requireBytes(data, 3, "Get LAN Configuration Parameters (26)");
+    return { threshold: data[2], lockoutSeconds: data.length >= 7 ? (data[5] | (data[6] << 8)) * 10 : 0 };
+}
+
 /** Decoded Get Device ID response: enough to identify the vendor. */
 export interface DeviceId {
     manufacturerId: number;

@@ -11,13 +11,13 @@ import { createHmac, randomBytes } from "node:crypto";
 import { CredentialsError, isCredentialsError } from "../shared/errors";
 import { KeyedMutex, withBmcSession, withSessionSlot } from "../shared/limiter";
 import { registerSecrets } from "../shared/redact";
-import { withRetry } from "../shared/retry";
+import { realSleep, withRetry } from "../shared/retry";
 import { IpmitoolOptions, IpmitoolSession } from "../transport/ipmitool/session";
 import { RmcpOptions, openRmcpSession } from "../transport/rmcp/session";
 import type { FailureContext, Session, SessionPrivilege, SessionTarget } from "../transport/session";
 import { launchOverSsh } from "../transport/ssh/channel";
 import { forgetLanChannel } from "./accounts";
-import { testUserPassword } from "./commands";
+import { decodeBadPasswordThreshold, getBadPasswordThreshold, testUserPassword } from "./commands";
 import { IpmiSession } from "./session";
 import { BmcLogin, bmcKey, resolveLogin } from "./target";
 
@@ -27,6 +27,10 @@ export interface TransportOptions extends IpmitoolOptions {
     rmcp?: RmcpOptions;
     /** The slot and channel the operation concerns. */
     context?: Pick<FailureContext, "userId" | "channel">;
+    /** How long a login waits for a BMC with no free session; default `PULUMI_BMC_SESSION_WAIT_SECONDS` or 60 s. */
+    sessionWaitMs?: number;
+    /** The wait between Open Session attempts on a full BMC (tests). */
+    sessionWaitSleep?: (ms: number) => Promise<void>;
 }
 
 /** Whether `login`'s sessions are ipmitool processes: in-band, from a jump host, or when the login asks for it. */
@@ -41,9 +45,42 @@ function slotKind(login: BmcLogin): { native: boolean } {
 
 /**
  * Opens a transport session for `login`: the native client over the network unless the login says ipmitool; ipmitool
- * in-band and from a jump host (over SSH), where the native client cannot go.
+ * in-band and from a jump host (over SSH), where the native client cannot go. A BMC with no free session
+ * (`BMC_SESSION_LIMIT`: RMCP+ status 0x01 at Open Session, before any password is looked at) is asked again after a
+ * jittered backoff until {@link sessionWaitMs} has passed; then the error stands. Waiting costs nothing towards a
+ * lockout and holds no session.
  */
 async function openTransport(login: BmcLogin, target: SessionTarget, password: string | undefined, options: TransportOptions): Promise<IpmiSession> {
+    const deadline = Date.now() + sessionWaitMs(options);
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await openTransportOnce(login, target, password, options);
+        } catch (e) {
+            const left = deadline - Date.now();
+            if (!isCredentialsError(e, "BMC_SESSION_LIMIT") || left <= 0) {
+                throw e;
+            }
+            const step = Math.min(SESSION_WAIT_MAX_STEP_MS, SESSION_WAIT_FIRST_STEP_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+            await (options.sessionWaitSleep ?? realSleep)(Math.min(step, left));
+        }
+    }
+}
+
+/** Default wait for a free session on a full BMC: about the idle timeout after which BMCs free a forgotten session. */
+export const DEFAULT_SESSION_WAIT_SECONDS = 60;
+const SESSION_WAIT_FIRST_STEP_MS = 250;
+const SESSION_WAIT_MAX_STEP_MS = 4000;
+
+/** How long one login waits for a free session: `options.sessionWaitMs`, else `PULUMI_BMC_SESSION_WAIT_SECONDS`, else 60 s. */
+function sessionWaitMs(options: TransportOptions): number {
+    if (options.sessionWaitMs !== undefined) {
+        return options.sessionWaitMs;
+    }
+    const fromEnv = Number(process.env.PULUMI_BMC_SESSION_WAIT_SECONDS);
+    return (Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.PULUMI_BMC_SESSION_WAIT_SECONDS !== "" ? fromEnv : DEFAULT_SESSION_WAIT_SECONDS) * 1000;
+}
+
+async function openTransportOnce(login: BmcLogin, target: SessionTarget, password: string | undefined, options: TransportOptions): Promise<IpmiSession> {
     const context: FailureContext = { host: login.host, port: login.port, username: target.username, ...options.context };
     let session: Session;
     if (usesIpmitool(login)) {
@@ -93,10 +130,23 @@ interface LoginMemory {
     /** `<bmc>/<user>` → the password this process wrote onto that login account while rotating it, and proved. */
     written: Map<string, string>;
     /**
-     * One attempt at a time per rejection key: a second login with the same password on the same account waits for
-     * the first and sees its rejection, so concurrent operations cannot each spend one.
+     * One login attempt at a time per account: a second login with the same password waits for the first and sees its
+     * rejection, and one with another password sees the budget the first one spent, so concurrent operations cannot
+     * each spend one.
      */
     attempts: KeyedMutex;
+    /**
+     * Per BMC (`bmcKey`): the bad-password threshold it reported (LAN configuration parameter 26, read once per run
+     * in the first administrator session); 0 when it locks no account or does not report one.
+     */
+    thresholds: Map<string, number>;
+    /** Per account (`<bmc>/<user>`): rejected logins this process spent on it. */
+    spent: Map<string, number>;
+    /**
+     * Rejection keys of passwords that opened their account in this process, or that this process wrote onto it since:
+     * what the account holds, so the lockout budget does not hold a login with one back.
+     */
+    accepted: Set<string>;
 }
 
 /**
@@ -106,7 +156,15 @@ interface LoginMemory {
  */
 function loginMemory(): LoginMemory {
     const g = globalThis as unknown as Record<symbol, LoginMemory | undefined>;
-    return (g[LOGIN_MEMORY_KEY] ??= { hmacKey: randomBytes(32), rejected: new Set(), written: new Map(), attempts: new KeyedMutex() });
+    return (g[LOGIN_MEMORY_KEY] ??= {
+        hmacKey: randomBytes(32),
+        rejected: new Set(),
+        written: new Map(),
+        attempts: new KeyedMutex(),
+        thresholds: new Map(),
+        spent: new Map(),
+        accepted: new Set(),
+    });
 }
 
 type AccountRef = Pick<BmcLogin, "host" | "port" | "ssh" | "inband" | "address">;
@@ -126,23 +184,86 @@ export function wasRejected(login: AccountRef, username: string, password: strin
 }
 
 const ALREADY_REJECTED = Symbol("already rejected");
+const BUDGET_SPENT = Symbol("lockout budget spent");
+
+/**
+ * The lockout budget of an account: `threshold − 1` rejected logins per run, when its BMC reported a threshold of
+ * `threshold` this run; undefined when none is known (then only the rejection memory bounds the cost).
+ */
+export function loginBudget(login: AccountRef, username: string): { threshold: number; budget: number; spent: number } | undefined {
+    const memory = loginMemory();
+    const threshold = memory.thresholds.get(bmcKey(login));
+    if (!threshold) {
+        return undefined;
+    }
+    return { threshold, budget: threshold - 1, spent: memory.spent.get(accountKey(login, username)) ?? 0 };
+}
+
+/** Records the bad-password threshold a BMC reported (0: none). */
+export function noteLockoutThreshold(login: AccountRef, threshold: number): void {
+    loginMemory().thresholds.set(bmcKey(login), threshold);
+}
+
+/** Whether this process has asked the BMC for its bad-password threshold already. */
+export function knowsLockoutThreshold(login: AccountRef): boolean {
+    return loginMemory().thresholds.has(bmcKey(login));
+}
 
 /**
  * Runs one login attempt with `password` as `username` unless the BMC already rejected that password for that account
- * in this process; never beside another attempt with the same password on the same account. `attempt` records its
- * own rejection (before the next waiting attempt looks).
+ * in this process ({@link ALREADY_REJECTED}), or the account's lockout budget is spent and this password has not
+ * opened it in this run ({@link BUDGET_SPENT}); never beside another attempt on the same account. `attempt` records
+ * its own rejection (before the next waiting attempt looks); an attempt that did not throw and did not record a
+ * rejection opened the account.
  */
-async function loginAttempt<T>(login: AccountRef, username: string, password: string, attempt: () => Promise<T>): Promise<T | typeof ALREADY_REJECTED> {
+async function loginAttempt<T>(login: AccountRef, username: string, password: string, attempt: () => Promise<T>): Promise<T | typeof ALREADY_REJECTED | typeof BUDGET_SPENT> {
     const key = rejectionKey(login, username, password);
-    return loginMemory().attempts.run(key, async () => (loginMemory().rejected.has(key) ? ALREADY_REJECTED : attempt()));
+    const memory = loginMemory();
+    return memory.attempts.run(accountKey(login, username), async () => {
+        if (memory.rejected.has(key)) {
+            return ALREADY_REJECTED;
+        }
+        const budget = loginBudget(login, username);
+        if (budget && budget.spent >= budget.budget && !memory.accepted.has(key)) {
+            return BUDGET_SPENT;
+        }
+        const result = await attempt();
+        if (!memory.rejected.has(key) && result !== "no-such-user") {
+            memory.accepted.add(key);
+        }
+        return result;
+    });
+}
+
+/** The failure of a login the lockout budget forbids: nothing was sent. */
+function budgetSpentError(login: BmcLogin, username: string, labels: readonly string[], context: TransportOptions["context"]): CredentialsError {
+    const b = loginBudget(login, username)!;
+    return new CredentialsError("BMC_LOGIN_REJECTED", {
+        message:
+            `not tried, to keep ${username} from being locked out: the BMC locks an account after ${b.threshold} failed login${b.threshold === 1 ? "" : "s"} ` +
+            `(its bad-password threshold), and this run has spent its budget of ${b.budget} rejected login${b.budget === 1 ? "" : "s"} on this account` +
+            (labels.length > 0 ? ` (${labels.join(", ")} not tried)` : ""),
+        hint:
+            "set bmc.password (or the resource's password) to the account's current password; the provider spends at most threshold − 1 rejected logins " +
+            "per account in one run, and tries again in the next run",
+        context: { host: login.host, port: login.port, user: username, slot: context?.userId, channel: context?.channel, reason: "password", lockoutThreshold: b.threshold },
+    });
+}
+
+/** True for the error of a login the lockout budget forbade (nothing was sent). */
+export function isLoginBudgetSpent(e: unknown): boolean {
+    return isCredentialsError(e, "BMC_LOGIN_REJECTED") && e.context.lockoutThreshold !== undefined;
 }
 
 /** Records that this BMC rejected `password` for `username`: it is not tried again in this process. */
 export function recordRejection(login: AccountRef, username: string, password: string): void {
-    loginMemory().rejected.add(rejectionKey(login, username, password));
+    const memory = loginMemory();
     const key = accountKey(login, username);
-    if (loginMemory().written.get(key) === password) {
-        loginMemory().written.delete(key);
+    memory.rejected.add(rejectionKey(login, username, password));
+    memory.accepted.delete(rejectionKey(login, username, password));
+    memory.spent.set(key, (memory.spent.get(key) ?? 0) + 1);
+    if (memory.written.get(key) === password) {
+        memory.written.delete(key);
     }
 }
 
@@ -155,6 +276,16 @@ export function notePasswordWritten(login: AccountRef, username: string, passwor
     registerSecrets(password);
     const memory = loginMemory();
     memory.rejected.delete(rejectionKey(login, username, password));
+    // Whatever opened the account before no longer does: trying it again would be a rejected login.
+    const account = `${accountKey(login, username)}/`;
+    for (const key of memory.accepted) {
+        if (key.startsWith(account)) {
+            memory.accepted.delete(key);
+        }
+    }
+    // The password just written is what the account holds now: its proof (the verification login) is not a guess, so
+    // the lockout budget does not hold it back (a rejection of it still counts, and firmware that mangled it is told).
+    memory.accepted.add(rejectionKey(login, username, password));
     if (opensLoginAccount) {
         memory.written.set(accountKey(login, username), password);
     } else {
@@ -167,6 +298,9 @@ export function forgetLoginMemory(): void {
     const memory = loginMemory();
     memory.rejected.clear();
     memory.written.clear();
+    memory.thresholds.clear();
+    memory.spent.clear();
+    memory.accepted.clear();
 }
 
 /** The label of the password this process wrote onto the login account while rotating it. */
@@ -209,10 +343,22 @@ export async function withAdminSession<T>(
     registerSecrets(...candidates.map((c) => c.password));
     const rejected = new Set<string>();
     return withBmcSession(bmcKey(login), (holdSlot) => {
-        options.onLocked?.();
+        // Work beside this session (a verification login) spends logins: when this run does not know the BMC's
+        // bad-password threshold yet, it starts once the session below has read it.
+        let onLocked = options.onLocked;
+        const learn = !login.inband && !knowsLockoutThreshold(login);
+        if (!learn) {
+            onLocked?.();
+            onLocked = undefined;
+        }
         return withRetry(
             async () => {
                 const { session, label, password } = await loginWithCandidates(login, "ADMINISTRATOR", login.username, candidates, rejected, options);
+                if (learn) {
+                    await learnLockoutThreshold(session, login);
+                    onLocked?.();
+                    onLocked = undefined;
+                }
                 try {
                     return await fn(session, label, password, login);
                 } catch (e) {
@@ -230,10 +376,35 @@ export async function withAdminSession<T>(
                 sleep: options.sleep,
                 // The BMC did not answer at all: ipmitool already retried -R times, so another round only doubles
                 // the wait. Inside a session, a stall or a busy answer is worth another try.
-                isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE",
+                // A full BMC was waited for already, for the whole session budget.
+                isTransient: (e) => isCredentialsError(e) && e.transient && e.code !== "BMC_UNREACHABLE" && e.code !== "BMC_SESSION_LIMIT",
             },
         );
     }, slotKind(login));
+}
+
+/**
+ * Reads the BMC's bad-password threshold (LAN parameter 26) once per run, in the first administrator session: from
+ * then on, no account there is spent more than threshold − 1 rejected logins in this run ({@link loginBudget}). A BMC
+ * that does not report it (an error completion code) counts as reporting none; no answer leaves it unknown, asked again
+ * by the next session.
+ */
+async function learnLockoutThreshold(session: IpmiSession, login: BmcLogin): Promise<void> {
+    if (login.inband || knowsLockoutThreshold(login)) {
+        return;
+    }
+    try {
+        const [r] = await session.run([getBadPasswordThreshold()]);
+        if (r.ok) {
+            noteLockoutThreshold(login, decodeBadPasswordThreshold(r.data).threshold);
+        } else if (r.error.context.completionCode !== "0xd4") {
+            // Refused as such (not supported): the BMC reports no threshold. Refused for privilege (0xD4, an operator
+            // session on firmware that wants more): unknown, the next administrator session asks.
+            noteLockoutThreshold(login, 0);
+        }
+    } catch {
+        // No answer: the operation's own commands will say so; the threshold stays unknown.
+    }
 }
 
 /** The session target of a login as `username` at `privilege`. */
@@ -262,6 +433,7 @@ async function loginWithCandidates(
 ): Promise<{ session: IpmiSession; label: string; password: string }> {
     const target = sessionTarget(login, username, privilege);
     const rejectedEarlier: string[] = [];
+    const overBudget: string[] = [];
     for (const c of candidates) {
         if (rejected.has(c.label)) {
             continue;
@@ -280,11 +452,16 @@ async function loginWithCandidates(
               );
         if (attempt === ALREADY_REJECTED) {
             rejectedEarlier.push(c.label);
+        } else if (attempt === BUDGET_SPENT) {
+            overBudget.push(c.label);
         } else if (attempt === undefined) {
             rejected.add(c.label);
         } else {
             return { session: attempt, label: c.label, password: c.password };
         }
+    }
+    if (overBudget.length > 0) {
+        throw budgetSpentError(login, username, overBudget, options.context);
     }
     const tried = candidates.filter((c) => !rejectedEarlier.includes(c.label)).map((c) => c.label);
     const earlier = rejectedEarlier.length > 0 ? `already rejected earlier in this run, not tried again: ${rejectedEarlier.join(", ")}` : "";
@@ -336,6 +513,9 @@ export async function probeLogin(
         }
         return result;
     });
+    if (outcome === BUDGET_SPENT) {
+        throw budgetSpentError(login, username, [], options.context);
+    }
     return outcome === ALREADY_REJECTED ? "bad-password" : outcome;
 }
 
@@ -403,10 +583,18 @@ export async function withUserSession<T>(
         if (attempt === ALREADY_REJECTED) {
             return { outcome: "bad-password" };
         }
+        if (attempt === BUDGET_SPENT) {
+            throw budgetSpentError(login, username, [], options.context);
+        }
         if (typeof attempt === "string") {
             return { outcome: attempt };
         }
         try {
+            if (privilege === "OPERATOR" || privilege === "ADMINISTRATOR") {
+                // A refresh as the account itself may be the run's first session on this BMC: the threshold is read
+                // here too (Get LAN Configuration Parameters needs an operator), so later probes respect it.
+                await learnLockoutThreshold(attempt, login);
+            }
             return { outcome: "ok", value: await fn(attempt) };
         } catch (error) {
             return { outcome: "ok", error };

@@ -139,6 +139,8 @@ export interface AccountView {
     lockedUntil?: number;
     /** Consecutive failed logins counted towards the threshold. */
     failedLogins: number;
+    /** Every failed password proof of this slot since the lab started (also while locked); never reset. */
+    rejectedLogins: number;
     fixedName: boolean;
     access: Readonly<Record<number, ChannelAccess>>;
 }
@@ -165,6 +167,8 @@ interface Slot {
     enabled: boolean;
     access: Map<number, ChannelAccess>;
     failures: number;
+    /** Every failed password proof since the lab started, locked or not: never reset (what tests count). */
+    rejectedLogins?: number;
     firstFailureAt: number;
     /** ms on the clock, or Infinity for "until enabled again". */
     lockedUntil?: number;
@@ -325,6 +329,7 @@ export class AccountTable {
             locked,
             lockedUntil: locked && s?.lockedUntil !== Infinity ? s?.lockedUntil : undefined,
             failedLogins: s?.failures ?? 0,
+            rejectedLogins: s?.rejectedLogins ?? 0,
             fixedName: this.isFixedName(slot),
             access,
         };
@@ -563,6 +568,7 @@ export class AccountTable {
             }
             return false;
         }
+        s.rejectedLogins = (s.rejectedLogins ?? 0) + 1;
         if (this.isLocked(slot)) {
             return false;
         }

@@ -194,7 +194,18 @@ export class VirtualBmc implements ServerHost {
         this.onDatagram(buf, peer);
     }
 
+    /**
+     * Called after each datagram the BMC received was handled (answered, dropped or held), with the count received so
+     * far: tests act at an exact point of an exchange (e.g. kill the client after the k-th datagram).
+     */
+    onReceived: ((count: number) => void) | undefined;
+
     private onDatagram(buf: Buffer, peer: Peer): void {
+        this.handle(buf, peer);
+        this.onReceived?.(this.counts.received);
+    }
+
+    private handle(buf: Buffer, peer: Peer): void {
         this.counts.received++;
         if (this.downUntil && this.clock.now() < this.downUntil) return;
         if (this.faults.drop("in")) return;

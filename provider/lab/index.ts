@@ -129,6 +129,8 @@ export interface LabBmc {
     sessions(): number;
     /** Datagrams received and sent, internal errors (a datagram that broke something), sessions opened per cipher suite. */
     counts(): { received: number; sent: number; errors: number; logins: Record<number, number> };
+    /** Calls `listener` after each datagram received is handled, with the count so far; `undefined` removes it. */
+    onReceived(listener: ((count: number) => void) | undefined): void;
     /** The underlying virtual BMC. */
     readonly bmc: VirtualBmc;
     /** The BMC's Redfish face (HTTPS on `port`, the certificate's SHA-256 `fingerprint`), unless `redfish: false`. */
@@ -243,6 +245,9 @@ function wrap(bmc: VirtualBmc, index: number, admin: { name: string; slot: numbe
         },
         sessions: () => bmc.sessionCount(),
         counts: () => ({ ...bmc.counts, logins: { ...bmc.counts.logins } }),
+        onReceived: (listener) => {
+            bmc.onReceived = listener;
+        },
         ...(face && flavour ? { redfish: { port: face.port, fingerprint: face.fingerprint, certificatePem: face.certificatePem, flavour, service: face.service } } : {}),
     };
 }

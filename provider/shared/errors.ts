@@ -22,6 +22,7 @@ export type ErrorCode =
     // reaching and logging in to a BMC
     | "BMC_DNS_FAILED"
     | "BMC_UNREACHABLE"
+    | "BMC_SESSION_LIMIT"
     | "BMC_LOGIN_REJECTED"
     | "BMC_CIPHER_REFUSED"
     | "BMC_TIMEOUT"

@@ -20,6 +20,7 @@ describe("unit: ipmitool failure classification", () => {
     ["Get Auth Capabilities error\nError issuing Get Channel Authentication Capabilities request\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_UNREACHABLE", true],
     ["Address lookup for nonexistent.invalid failed\nCould not open socket!\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_DNS_FAILED", false],
     ["Error in open session response message : invalid authentication algorithm\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_CIPHER_REFUSED", false],
+    ["Error in open session response message : insufficient resources for session\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_SESSION_LIMIT", true],
     ["ipmitool: lanplus.c:1839: ipmi_lanplus_build_v2x_msg: Assertion '0' failed.", "BMC_CIPHER_REFUSED", false],
     // ipmitool 1.8.19 lanplus.c: a refusal prints the completion code after a colon; no answer prints nothing after "failed".
     ["Set Session Privilege Level to ADMINISTRATOR failed: Unknown (0x81)\nError: Unable to establish IPMI v2 / RMCP+ session", "BMC_INSUFFICIENT_PRIVILEGE", false],

@@ -83,6 +83,14 @@ describe("unit: IPMI codec", () => {
     assert.equal(dev.productId, 0x1b0a);
   });
 
+  it("Get LAN Configuration Parameters 26 on 'this channel' (0xE); the threshold is byte 2, the lockout interval bytes 5-6 in tens of seconds (§23.2 Table 23-4)", () => {
+    const r = c.getBadPasswordThreshold();
+    assert.deepEqual([r.netFn, r.cmd, ...r.data], [0x0c, 0x02, 0x0e, 26, 0, 0]);
+    assert.deepEqual(c.decodeBadPasswordThreshold([0x11, 0x01, 3, 0x06, 0x00, 0x1e, 0x00]), { threshold: 3, lockoutSeconds: 300 });
+    assert.deepEqual(c.decodeBadPasswordThreshold([0x11, 0x00, 0]), { threshold: 0, lockoutSeconds: 0 });
+    assert.throws(() => c.decodeBadPasswordThreshold([0x11, 0x00]));
+  });
+
   it("raw lines are hex with the 0x prefix, as ipmitool exec expects", () => {
     assert.equal(require("../../dist/transport/ipmitool/session").rawLine(c.getUserAccess(1, 2)), "raw 0x06 0x44 0x01 0x02");
   });

@@ -83,7 +83,7 @@ describe("unit: native RMCP+ client replayed against ipmitool's suite-17 capture
 describe("unit: RMCP+ status codes onto the error family", () => {
   const ctx = { host: "10.0.0.5", port: 623, username: "ADMIN" };
   const rows = [
-    [0x01, "BMC_UNREACHABLE", undefined, true],
+    [0x01, "BMC_SESSION_LIMIT", undefined, true],
     [0x04, "BMC_CIPHER_REFUSED", undefined, false],
     [0x05, "BMC_CIPHER_REFUSED", undefined, false],
     [0x10, "BMC_CIPHER_REFUSED", undefined, false],

@@ -8,6 +8,7 @@
 
 import { CredentialsError, ErrorCode } from "../../shared/errors";
 import type { FailureContext } from "../session";
+import { SESSION_LIMIT_HINT } from "../rmcp/failures";
 
 export type { FailureContext } from "../session";
 
@@ -89,6 +90,11 @@ export function classifyLoginFailure(text: string, ctx: FailureContext, cipherSu
                 ? "older BMCs lack cipher suite 17 (SHA-256); set bmc.cipherSuite to 3"
                 : "the BMC refuses cipher suite 3; enable it on the BMC or use 17 if supported",
         );
+    }
+    if (/insufficient resources for session/i.test(text)) {
+        // ipmitool's text for RMCP+ status 0x01 at Open Session ("Error in open session response message :
+        // insufficient resources for session"), followed by "Unable to establish …": the BMC answered, it is full.
+        return make("BMC_SESSION_LIMIT", "the BMC has reached its session limit: no free session (Open Session: insufficient resources for session)", SESSION_LIMIT_HINT, true);
     }
     if (/Get Auth Capabilities error|Error issuing Get Channel Authentication Capabilities|No response from remote controller|Unable to establish/i.test(text)) {
         return make(

@@ -50,6 +50,21 @@ export function unreachable(ctx: FailureContext, attempts: number, timeoutSecond
     );
 }
 
+/**
+ * The BMC answered that it has no free session (RMCP+ status 0x01, "insufficient resources to create a session"):
+ * it is reachable and the login was never looked at, so nothing counts towards a lockout. Transient: the login layer
+ * waits and opens again within its budget (`ipmi/login.ts`), and this error reaches the user only when the BMC stayed
+ * full for all of it. The ipmitool transport classifies ipmitool's message for the same answer the same way.
+ */
+export function sessionLimit(ctx: FailureContext, why: string, status?: number): CredentialsError {
+    return make(ctx, "BMC_SESSION_LIMIT", `the BMC has reached its session limit: no free session (${why})`, SESSION_LIMIT_HINT, { transient: true, status });
+}
+
+/** What to do about a BMC that stays out of sessions, shared by both transports. */
+export const SESSION_LIMIT_HINT =
+    "other clients (a KVM console, monitoring, another ipmitool) hold the BMC's few sessions; BMCs free idle sessions after about a minute. " +
+    "Close them, or run again later; the provider itself opens at most two sessions per BMC";
+
 /** The BMC answered Open Session but then stopped answering (RAKP 3 sent, no RAKP 4). */
 export function stalledDuringLogin(ctx: FailureContext): CredentialsError {
     return make(
@@ -78,10 +93,7 @@ export function silentOnName(ctx: FailureContext, attempts: number): Credentials
 /** Open Session or RAKP 2 carried a non-zero status. */
 export function refused(ctx: FailureContext, stage: "Open Session" | "RAKP 2" | "RAKP 4", status: number, cipherSuite: number): CredentialsError {
     if (status === RMCP_STATUS.insufficientResources) {
-        return make(ctx, "BMC_UNREACHABLE", `the BMC has no free session (${stage}: ${statusText(status)})`, "other tools may hold sessions open on this BMC; they expire after about a minute", {
-            transient: true,
-            status,
-        });
+        return sessionLimit(ctx, `${stage}: ${statusText(status)}`, status);
     }
     if (CIPHER_STATUSES.has(status)) {
         return cipherRefused(ctx, cipherSuite, `${stage}: ${statusText(status)}`, status);
