@@ -124,9 +124,10 @@ describe("sim: bmc-credentials CLI", function () {
       const r = await cliAsync(["factory-reset", "--host", "127.0.0.1", "--port", String(port), "--cipher-suite", "3", "--timeout", "1", "--retries", "1", "--transport", TRANSPORT, "--username", "root", "--vendor", "supermicro", "--yes"], { IPMI_PASSWORD: "calvin" });
       assert.equal(r.code, 1, r.err);
       assert.match(r.err, /refusing factory-reset: the BMC reports manufacturer id 674, not Supermicro's \(10876\)/);
-      // One session (native 5 requests, ipmitool 10 of its own), plus our Get Device ID; the OEM command would be one more.
+      // One session (native 5 requests, ipmitool 10 of its own), the run's read of the bad-password threshold (LAN
+      // parameter 26, once per BMC per run: the login budget), and our Get Device ID; the OEM command would be one more.
       await proxy.settled();
-      assert.equal(proxy.counts.up, SESSION + 1, `requests: ${proxy.counts.up}`);
+      assert.equal(proxy.counts.up, SESSION + 2, `requests: ${proxy.counts.up}`);
     } finally {
       await proxy.stop();
     }
