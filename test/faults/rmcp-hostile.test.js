@@ -119,6 +119,29 @@ describe("faults: native RMCP+ client against hostile peers", function () {
     assert.deepEqual(bmc.receivedTypes(), [OPEN, OPEN, OPEN]);
   });
 
+  it("a lossy network (attempts lost at different steps) is a transient timeout, not an unknown user name", async () => {
+    // Attempt 1: Open Session lost. Attempts 2 and 3: Open Session answered, RAKP 1 lost. A BMC that ignores unknown
+    // names would have answered every Open Session; this one did not, so the name is not what failed.
+    let opens = 0;
+    const lossy = (msg) => {
+      const type = msg.length > 5 && msg[4] === 0x06 ? msg[5] & 0x3f : -1;
+      if (type === OPEN) opens++;
+      return (type === OPEN && opens === 1) || type === RAKP1;
+    };
+    const bmc = await rogue({ behave: { before: lossy } });
+    const e = await expectFailure(openRmcpSession(target(bmc), PASSWORD, {}));
+    assert.deepEqual(bmc.receivedTypes(), [OPEN, OPEN, RAKP1, OPEN, RAKP1]);
+    assert.equal(e.code, "BMC_TIMEOUT", e.message);
+    assert.equal(e.transient, true);
+    assert.match(e.message, /no RAKP 2/);
+    assert.doesNotMatch(e.message, /user name/);
+    // Every attempt answered up to Open Session and then silent: that is the BMC ignoring the name (pyghmi's way).
+    const nameless = await rogue({ behave: { before: (msg) => msg.length > 5 && msg[4] === 0x06 && (msg[5] & 0x3f) === RAKP1 } });
+    const n = await expectFailure(openRmcpSession(target(nameless), PASSWORD, {}));
+    assert.equal(n.code, "BMC_LOGIN_REJECTED");
+    assert.equal(n.context.reason, "user");
+  });
+
   it("a silent BMC inside a session: a request is sent retries times, timeoutSeconds apart, then BMC_TIMEOUT", async () => {
     const bmc = await rogue({ behave: { onRequest: (req) => req.cmd === 0x46 } });
     const s = await openRmcpSession(target(bmc, { timeoutSeconds: 0.5, retries: 3 }), PASSWORD, {});

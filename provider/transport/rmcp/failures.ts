@@ -65,12 +65,15 @@ export const SESSION_LIMIT_HINT =
     "other clients (a KVM console, monitoring, another ipmitool) hold the BMC's few sessions; BMCs free idle sessions after about a minute. " +
     "Close them, or run again later; the provider itself opens at most two sessions per BMC";
 
-/** The BMC answered Open Session but then stopped answering (RAKP 3 sent, no RAKP 4). */
-export function stalledDuringLogin(ctx: FailureContext): CredentialsError {
+/**
+ * The BMC answered Open Session but then stopped answering: no RAKP 4 after our RAKP 3, or attempts that ended at
+ * different steps (a lossy network rather than a BMC ignoring the name).
+ */
+export function stalledDuringLogin(ctx: FailureContext, missing: "RAKP 2" | "RAKP 4" = "RAKP 4"): CredentialsError {
     return make(
         ctx,
         "BMC_TIMEOUT",
-        "the BMC stopped answering while the session was being opened (no RAKP 4)",
+        `the BMC stopped answering while the session was being opened (no ${missing})`,
         "the BMC or the network stalled; the operation is retried a bounded number of times",
         { transient: true },
     );
