@@ -33,28 +33,86 @@ describe("unit: provider process memory", () => {
     assert.ok(r.sshFailures.some((p) => /hostKey/.test(p)), `the bad host key is still refused: ${r.sshFailures}`);
   });
 
-  it("collectGarbage shrinks the young generation and resident memory, and prints no warning", () => {
+  /** Runs `body` in a fresh Node process after `setup` (both source text); returns its JSON line and stderr. */
+  function collectIn(setup, body) {
     const code = `
+      ${setup}
       const v8 = require("node:v8");
-      const { collectGarbage } = require(${JSON.stringify(path.join(DIST, "shared/memory.js"))});
+      let queryCalls = 0; // which route ran: v8.queryObjects is counted, the inspector is not
+      if (v8.queryObjects) { const q = v8.queryObjects; v8.queryObjects = function (...a) { queryCalls++; return q.apply(this, a); }; }
+      const mem = require(${JSON.stringify(path.join(DIST, "shared/memory.js"))});
       const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
       let keep = [];
       for (let i = 0; i < 3e6; i++) { keep.push({ i, s: "x" + i }); if (keep.length > 2e5) keep = []; }
       keep = null;
-      const before = { young: young(), rss: process.memoryUsage.rss() };
-      const ran = collectGarbage();
-      const second = collectGarbage();
-      console.log(JSON.stringify({ ran, second, before, after: { young: young(), rss: process.memoryUsage.rss() } }));`;
+      (async () => { ${body} })();`;
     const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, "", "no ExperimentalWarning reaches the update log");
-    const { ran, second, before, after } = JSON.parse(r.stdout);
-    assert.ok(ran && second, "v8.queryObjects is available on this Node");
+    return { out: JSON.parse(r.stdout), stderr: r.stderr };
+  }
+
+  const MEASURE = `
+    const before = { young: young(), rss: process.memoryUsage.rss() };
+    const t = Date.now();
+    const ran = await mem.collectGarbage();
+    const ms = Date.now() - t;
+    const second = await mem.collectGarbage();
+    const gcInNewContext = require("node:vm").runInNewContext("typeof gc");
+    console.log(JSON.stringify({ ran, second, ms, gcInNewContext, queryCalls, before, after: { young: young(), rss: process.memoryUsage.rss() } }));`;
+
+  function assertReduced({ ran, second, before, after }) {
+    assert.ok(ran && second, "a memory-reducing collection ran");
     assert.ok(after.young < before.young, `young generation ${before.young} -> ${after.young}`);
     assert.ok(after.rss < before.rss - 8 * 1048576, `RSS ${before.rss} -> ${after.rss}`);
+  }
+
+  it("collectGarbage (inspector) shrinks the young generation and resident memory, sets no flag, prints nothing", () => {
+    const { out, stderr } = collectIn("", MEASURE);
+    assertReduced(out);
+    assert.equal(out.queryCalls, 0, "the inspector ran it, not the heap walk of v8.queryObjects");
+    assert.equal(out.gcInNewContext, "undefined", "no --expose-gc: new vm contexts get no gc()");
+    assert.equal(stderr, "", "no warning reaches the update log");
   });
 
-  it("a collection is due only over the limit, after regrowth, and not more than once a second", () => {
+  it("without the inspector, collectGarbage falls back to v8.queryObjects; without either it does nothing and does not throw", () => {
+    const noInspector = `
+      const Module = require("node:module");
+      const load = Module._load;
+      Module._load = function (request, ...rest) {
+        if (request === "node:inspector" || request === "inspector") { const e = new Error("Inspector is not available"); e.code = "ERR_INSPECTOR_NOT_AVAILABLE"; throw e; }
+        return load.call(this, request, ...rest);
+      };`;
+    const fallback = collectIn(noInspector, MEASURE);
+    assertReduced(fallback.out);
+    assert.equal(fallback.out.queryCalls, 2, "v8.queryObjects ran each collection");
+    assert.equal(fallback.stderr, "", "queryObjects' ExperimentalWarning is not printed");
+    const neither = collectIn(`${noInspector} delete require("node:v8").queryObjects;`, `
+      const ran = await mem.collectGarbage();
+      mem.watchMemory();
+      console.log(JSON.stringify({ ran, collections: mem.memoryCollections() }));`);
+    assert.deepEqual(neither.out, { ran: false, collections: 0 });
+  });
+
+  it("the watch collects in a process whose RSS passes the soft limit, and not with the limit at 0", () => {
+    const grow = (limit) => collectIn(`process.env.PULUMI_BMC_RSS_SOFT_LIMIT_MB = "${limit}";`, `
+      mem.watchMemory();
+      const hold = [];
+      const start = process.memoryUsage.rss() / 1048576;
+      // Grow RSS by ~40 MB of short-lived garbage kept reachable for a moment, for 1.5 s.
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        for (let i = 0; i < 2e5; i++) hold.push({ i, s: "y" + i });
+        if (hold.length > 6e5) hold.length = 0;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      console.log(JSON.stringify({ start, collections: mem.memoryCollections() }));`);
+    const on = grow(1); // any RSS is above 1 MB: the watch must collect (regrowth and the interval allowing)
+    assert.ok(on.out.collections >= 1, `collections with the limit at 1 MB: ${on.out.collections}`);
+    const off = grow(0);
+    assert.equal(off.out.collections, 0, "limit 0 turns the watch off");
+  });
+
+  it("a collection is due only over the limit, after regrowth, and not sooner than MIN_INTERVAL_MS after the last", () => {
     const limit = DEFAULT_SOFT_LIMIT_MB;
     const never = { mb: 0, at: -Infinity };
     assert.equal(collectionDue(limit - 1, limit, never, 0), false, "under the limit");
