@@ -9,7 +9,7 @@ const { providerScan } = require("./provider-scan");
 const { bmcUserProvider: provider } = require("../../dist");
 const { forgetLoginMemory } = require("../../dist/ipmi/login");
 const { forgetLanChannel } = require("../../dist/ipmi/accounts");
-const { requirePeers, ipmitool } = require("./clients");
+const { requirePeers, ipmitool, bmcConfigCommit } = require("./clients");
 
 const OPS = "Sentinel-Budget-Ops1";
 const DRIFTED = "Sentinel-Budget-Drft";
@@ -96,6 +96,22 @@ for (const transport of ["native", "ipmitool"]) {
       for (const r of reads.slice(1)) assert.notEqual(r.result.props.passwordState, "verified");
       assert.equal(await rejectedSince(bmc, slot, before), 1, "threshold − 1 = 1 rejected login for the whole refresh");
       assert.equal(bmc.account(slot).locked, false, "the drifted account is not locked out");
+    });
+
+    it("a threshold written by FreeIPMI's bmc-config (parameter 26 in its encoding) is the one the budget uses", async () => {
+      const bmc = lab.bmcs[0];
+      bmc.table.unlock(2);
+      bmc.table.recordLogin(2, true);
+      const set = await bmcConfigCommit(bmc, { user: "ADMIN", password: "ADMIN" }, "Section Lan_Conf_User_Security\n Bad_Password_Threshold 4\n Attempt_Count_Reset_Interval 0\n User_Lockout_Interval 0\nEndSection\n");
+      assert.equal(set.code, 0, set.text);
+      const ok = await op(async () => provider.create(await checked({ bmc: connection(bmc, "ADMIN"), username: "fi4", password: OPS, privilege: "user" })));
+      assert.ok(!ok.error, ok.error?.message);
+      const typo = await checked({ bmc: connection(bmc, WRONG[0], { fallbackPasswords: WRONG.slice(1) }), username: "fi4typo", password: OPS, privilege: "user" });
+      const { error } = await op(() => provider.create(typo));
+      assert.equal(error?.code, "BMC_LOGIN_REJECTED");
+      assert.match(error.message, /locks an account after 4 failed logins/);
+      assert.match(error.message, /budget of 3 rejected logins/);
+      bmc.table.unlock(2);
     });
   });
 }
